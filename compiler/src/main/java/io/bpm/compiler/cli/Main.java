@@ -1,0 +1,53 @@
+package io.bpm.compiler.cli;
+
+import io.bpm.compiler.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bpm}: the command line. Each subcommand is one class. */
+@Command(name = "bpm", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "BOSH Process Manager: lint and compile bpm.yml, run jobs isolated in Linux namespaces.",
+        subcommands = {LintCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit status: 0 success, 1 errors found (or the command failed), 2 usage or I/O problem.",
+                "See bpm(1), bpm.yml(5)."})
+public final class Main implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit status (tests call this directly). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // Never a stack trace: the cause, on the last line, and exit 2.
+            cmd.getErr().println("bpm: " + rootCause(ex));
+            return 2;
+        });
+        cli.setExitCodeExceptionMapper(ex -> 2);
+        return cli.execute(args);
+    }
+
+    static String rootCause(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        String m = c.getMessage();
+        return m == null ? c.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        spec.commandLine().getErr().println("bpm: a command is required");
+        return 2;
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"bpm " + Version.get()};
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.bpm.compiler.diag;
+
+/**
+ * Every finding the compiler can report. The code (BPMnnn) and the name are stable: release
+ * authors grep for them, suppress them in CI and look them up in bpm-lint(1); never renumber.
+ *
+ * <p>{@code compatDowngrade} marks the new errors that today's bpm (1.4.x) would accept: with
+ * {@code --compat} they become warnings so an existing release can adopt the linter gradually.
+ * Rules without it describe configs today's bpm rejects or crashes on, so they stay errors.
+ */
+public enum Rule {
+    // --- 0xx: reading the file --------------------------------------------------------------
+    YAML_SYNTAX(1, "yaml-syntax", Severity.ERROR, false,
+            "The file is not well-formed YAML."),
+    DUPLICATE_KEY(2, "duplicate-key", Severity.ERROR, false,
+            "A mapping defines the same key twice; bpm refuses the file."),
+    NO_PROCESSES(3, "no-processes", Severity.WARNING, false,
+            "The file defines no process, so bpm can start nothing (right only when the job's monit file declares none either)."),
+    NULL_ITEM(4, "null-item", Severity.ERROR, false,
+            "A list item is empty (null); bpm crashes on a null process."),
+    INPUT_REFUSED(5, "input-refused", Severity.ERROR, false,
+            "The input is too large, too deep, not text, or expands too much to be read safely."),
+    EXTRA_DOCUMENT(6, "extra-document", Severity.WARNING, false,
+            "Only the first YAML document is read; later documents are ignored."),
+    // --- 1xx: structure (the JSON Schema) -----------------------------------------------------
+    UNKNOWN_KEY(101, "unknown-key", Severity.ERROR, true,
+            "A key bpm does not know; bpm silently ignores it, so the setting has no effect."),
+    WRONG_TYPE(102, "wrong-type", Severity.ERROR, false,
+            "A value has the wrong type for its key."),
+    SCHEMA(103, "schema", Severity.ERROR, false,
+            "A value breaks a constraint of the bpm.yml schema."),
+    FLOAT_TRUNCATED(104, "float-truncated", Severity.ERROR, true,
+            "An integer setting is given a fraction; bpm silently truncates it."),
+    NULL_VALUE(105, "null-value", Severity.WARNING, false,
+            "A value is empty (null); bpm treats it as an empty string or drops it."),
+    // --- 2xx: rules today's bpm enforces ------------------------------------------------------
+    NAME_REQUIRED(201, "name-required", Severity.ERROR, false,
+            "Every process needs a non-empty name."),
+    EXECUTABLE_REQUIRED(202, "executable-required", Severity.ERROR, false,
+            "Every process needs a non-empty executable."),
+    VOLUME_NOT_CANONICAL(203, "volume-not-canonical", Severity.ERROR, false,
+            "An additional volume path must be canonical (no trailing slash, //, . or ..)."),
+    VOLUME_OUTSIDE_ROOT(204, "volume-outside-root", Severity.ERROR, false,
+            "An additional volume path must lie strictly inside /var/vcap."),
+    VOLUME_IS_DEFAULT(205, "volume-is-default", Severity.ERROR, false,
+            "An additional volume may not be the job's own data or store directory."),
+    SHUTDOWN_SIGNAL(206, "shutdown-signal", Severity.ERROR, false,
+            "shutdown_signal must be TERM or INT."),
+    // --- 3xx: what today's bpm lets through ---------------------------------------------------
+    MEMORY_SIZE(301, "memory-size", Severity.ERROR, false,
+            "limits.memory is not a size bpm can parse; the job fails at start."),
+    MEMORY_OVERFLOW(302, "memory-overflow", Severity.ERROR, true,
+            "limits.memory is too large for a 64-bit limit."),
+    MEMORY_ZERO(303, "memory-zero", Severity.WARNING, false,
+            "A memory limit of 0 means no limit at all."),
+    CAPABILITY_UNKNOWN(304, "capability-unknown", Severity.ERROR, true,
+            "Not a Linux capability; runc ignores it with a warning, so the job lacks it."),
+    CAPABILITY_SPELLING(305, "capability-spelling", Severity.ERROR, true,
+            "A capability is written with a CAP_ prefix or in lower case; bpm adds CAP_ itself."),
+    DUPLICATE_PROCESS(306, "duplicate-process", Severity.ERROR, true,
+            "Two processes share a name; bpm silently uses the first."),
+    PROCESS_NAME_UNSAFE(307, "process-name-unsafe", Severity.ERROR, true,
+            "A process name that escapes or collides in log, pid and lock paths."),
+    PROCESS_NAME_DOT(308, "process-name-dot", Severity.WARNING, false,
+            "A dot in a process name makes its container id ambiguous."),
+    PATH_NOT_ABSOLUTE(309, "path-not-absolute", Severity.ERROR, true,
+            "executable, workdir and hooks.pre_start must be absolute paths."),
+    EMPTY_HOOK(310, "empty-hook", Severity.ERROR, true,
+            "hooks is present without a pre_start program; bpm then fails every start."),
+    ENV_NAME(311, "env-name", Severity.ERROR, true,
+            "An environment variable name that is empty, contains '=' or is not POSIX."),
+    LIMIT_RANGE(312, "limit-range", Severity.ERROR, true,
+            "open_files and processes must be at least 1."),
+    OPEN_FILES_LOW(313, "open-files-low", Severity.WARNING, false,
+            "open_files is so low that the init and the process may fail to start."),
+    VOLUME_GLOB(314, "volume-glob", Severity.WARNING, false,
+            "Glob characters in additional_volumes are literal; only unrestricted_volumes expand them."),
+    UNRESTRICTED_NOT_ABSOLUTE(315, "unrestricted-not-absolute", Severity.ERROR, true,
+            "An unrestricted volume pattern must be an absolute path."),
+    UNRESTRICTED_BAD_GLOB(316, "unrestricted-bad-glob", Severity.ERROR, false,
+            "An unrestricted volume pattern is not valid glob syntax; the job fails at start."),
+    UNRESTRICTED_BROAD(317, "unrestricted-broad", Severity.WARNING, false,
+            "An unrestricted volume exposes a very broad part of the host."),
+    VOLUME_OTHER_JOB(318, "volume-other-job", Severity.WARNING, false,
+            "A volume lies under another job's directory; bpm will chown it to vcap."),
+    VOLUME_WRITABLE_EXEC(319, "volume-writable-exec", Severity.WARNING, false,
+            "A volume is both writable and executable: the job can plant and run code there."),
+    PRIVILEGED(320, "privileged", Severity.WARNING, false,
+            "The process runs as root with all capabilities and no seccomp filter."),
+    VOLUME_IGNORED_OPTION(321, "volume-ignored-option", Severity.WARNING, false,
+            "shared and mount_only have no effect on unrestricted volumes."),
+    JOB_UNKNOWN(322, "job-unknown", Severity.INFO, false,
+            "The job name is unknown, so checks that need it were skipped.");
+
+    private final int number;
+    private final String name;
+    private final Severity severity;
+    private final boolean compatDowngrade;
+    private final String summary;
+
+    Rule(int number, String name, Severity severity, boolean compatDowngrade, String summary) {
+        this.number = number;
+        this.name = name;
+        this.severity = severity;
+        this.compatDowngrade = compatDowngrade;
+        this.summary = summary;
+    }
+
+    /** The stable code, e.g. {@code BPM204}. */
+    public String code() {
+        return String.format("BPM%03d", number);
+    }
+
+    /** The stable kebab-case name, e.g. {@code volume-outside-root}. */
+    public String ruleName() {
+        return name;
+    }
+
+    public Severity severity() {
+        return severity;
+    }
+
+    /** The severity actually reported, given whether {@code --compat} is on. */
+    public Severity severity(boolean compat) {
+        return compat && compatDowngrade ? Severity.WARNING : severity;
+    }
+
+    public boolean compatDowngrade() {
+        return compatDowngrade;
+    }
+
+    /** One sentence for rule listings (SARIF, man page). */
+    public String summary() {
+        return summary;
+    }
+}

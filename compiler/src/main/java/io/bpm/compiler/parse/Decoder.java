@@ -1,0 +1,219 @@
+package io.bpm.compiler.parse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bpm.compiler.diag.Findings;
+import io.bpm.compiler.diag.Rule;
+import io.bpm.compiler.parse.YNode.Entry;
+import io.bpm.compiler.parse.YNode.YMap;
+import io.bpm.compiler.parse.YNode.YScalar;
+import io.bpm.compiler.parse.YNode.YSeq;
+import io.bpm.compiler.schema.BpmSchema;
+import io.bpm.compiler.schema.FieldKind;
+import io.bpm.compiler.schema.SchemaFindings;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Types the YAML tree the way bpm's Go structs receive it from yaml.v3, producing the JSON
+ * document the schema validates and the model is built from. The kind of each key comes from
+ * the schema; the conversions are yaml.v3's:
+ * <ul>
+ *   <li>string keys take any scalar as its literal text ({@code 2424}, {@code true}, {@code 10:30});</li>
+ *   <li>integer keys take decimal, 0x/0o/0b, leading-zero octal, {@code _} separators and
+ *       float forms, which bpm truncates (reported as {@link Rule#FLOAT_TRUNCATED});</li>
+ *   <li>boolean keys take true/false and the YAML 1.1 words yes/no/on/off/y/n;</li>
+ *   <li>a quoted value is always a string, so {@code open_files: "10"} is a type error, as in bpm.</li>
+ * </ul>
+ * A value that does not convert is passed on as a string so the schema reports the type error.
+ */
+public final class Decoder {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    /** yaml.v3's float syntax (resolve.go yamlStyleFloat). */
+    private static final Pattern YAML_FLOAT = Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+    private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    private static final BigInteger INT64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+    private static final BigInteger INT64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    /** Keys that bpm's Go structs declare as uint64: a negative value is a decode error there. */
+    private static final Set<String> UNSIGNED = Set.of("open_files", "core_file_size");
+
+    private final BpmSchema schema;
+    private final Findings findings;
+    private final Locations locations = new Locations();
+
+    private Decoder(BpmSchema schema, Findings findings) {
+        this.schema = schema;
+        this.findings = findings;
+    }
+
+    public record Decoded(JsonNode document, Locations locations) {
+    }
+
+    public static Decoded decode(YNode root, BpmSchema schema, Findings findings) {
+        Decoder d = new Decoder(schema, findings);
+        JsonNode doc = d.convert(root, new ArrayList<>(), "", null);
+        return new Decoded(doc == null ? JSON.nullNode() : doc, d.locations);
+    }
+
+    /** Returns null when the value is to be treated as absent. */
+    private JsonNode convert(YNode node, List<Object> path, String pointer, String keyName) {
+        locations.value(pointer, node.span());
+        FieldKind kind = path.isEmpty() ? FieldKind.MAPPING : schema.kindAt(path);
+        if (node instanceof YScalar s && s.isNull()) return onNull(kind, path, pointer, keyName);
+        return switch (node) {
+            case YMap m -> {
+                ObjectNode obj = JSON.objectNode();
+                for (Entry e : m.entries()) {
+                    String key = e.key().text();
+                    String child = pointer + "/" + YamlReader.escape(key);
+                    locations.key(child, e.key().span());
+                    path.add(key);
+                    JsonNode v = convert(e.value(), path, child, key);
+                    path.removeLast();
+                    if (v != null) obj.set(key, v);
+                }
+                yield obj;
+            }
+            case YSeq q -> {
+                ArrayNode arr = JSON.arrayNode();
+                int i = 0;
+                for (YNode item : q.items()) {
+                    path.add(i);
+                    // A null item stays as JSON null so indices match the file; the finding
+                    // already made for it explains it, and the model skips it as bpm does.
+                    JsonNode v = convert(item, path, pointer + "/" + i, keyName);
+                    path.removeLast();
+                    i++;
+                    arr.add(v == null ? JSON.nullNode() : v);
+                }
+                yield arr;
+            }
+            case YScalar s -> scalar(s, kind, pointer, keyName);
+        };
+    }
+
+    private JsonNode onNull(FieldKind kind, List<Object> path, String pointer, String keyName) {
+        boolean listItem = !path.isEmpty() && path.getLast() instanceof Integer;
+        if (listItem && kind == FieldKind.MAPPING) {
+            findings.report(Rule.NULL_ITEM, locations.valueOf(pointer), pointer,
+                    SchemaFindings.describe(path) + " is empty",
+                    "remove the lone '-' or give the item its keys; bpm crashes on an empty process entry");
+            return null;
+        }
+        switch (kind) {
+            case STRING -> {
+                String where = SchemaFindings.describe(path);
+                if (listItem) {
+                    findings.report(Rule.NULL_VALUE, locations.valueOf(pointer), pointer,
+                            where + " is empty (null); bpm drops it",
+                            "remove the item, or quote it (\"\") if an empty argument is meant");
+                    return null;
+                }
+                if (!"name".equals(keyName) && !"executable".equals(keyName)) {
+                    findings.report(Rule.NULL_VALUE, locations.valueOf(pointer), pointer,
+                            where + " is empty (null); bpm takes it as an empty string",
+                            "give it a value, or write \"\" if an empty string is meant");
+                }
+                return JSON.textNode("");
+            }
+            case INTEGER, BOOLEAN -> {
+                findings.report(Rule.NULL_VALUE, locations.valueOf(pointer), pointer,
+                        SchemaFindings.describe(path) + " is empty (null), so it has no effect",
+                        "give it a value or remove the key");
+                return null;
+            }
+            default -> {
+                return null; // an empty mapping or list, or an unknown key: as if absent
+            }
+        }
+    }
+
+    private JsonNode scalar(YScalar s, FieldKind kind, String pointer, String keyName) {
+        String text = s.text();
+        return switch (kind) {
+            case STRING -> JSON.textNode(text);
+            case INTEGER -> s.quoted() ? JSON.textNode(text) : integer(text, pointer, keyName);
+            case BOOLEAN -> s.quoted() ? JSON.textNode(text) : bool(text);
+            case MAPPING, LIST -> JSON.textNode(text);
+            case UNKNOWN -> s.quoted() ? JSON.textNode(text) : core(text);
+        };
+    }
+
+    private JsonNode integer(String text, String pointer, String keyName) {
+        String plain = text.replace("_", "");
+        BigInteger value = parseGoInt(plain);
+        if (value == null && YAML_FLOAT.matcher(plain).matches()) {
+            BigDecimal d = new BigDecimal(plain.startsWith("+") ? plain.substring(1) : plain);
+            value = d.toBigInteger();
+            if (d.compareTo(new BigDecimal(value)) != 0) {
+                findings.report(Rule.FLOAT_TRUNCATED, locations.valueOf(pointer), pointer,
+                        keyName + " is " + text + ", not a whole number; bpm silently truncates it to " + value,
+                        "write the whole number you mean", value.toString());
+            }
+        }
+        if (value == null) return JSON.textNode(text); // the schema reports the type
+        boolean unsigned = UNSIGNED.contains(keyName);
+        if (unsigned && value.signum() < 0) {
+            findings.report(Rule.WRONG_TYPE, locations.valueOf(pointer), pointer,
+                    keyName + " is " + text + ", but bpm reads it as an unsigned number and refuses a negative value",
+                    "use a positive number");
+            return null;
+        }
+        if (value.compareTo(unsigned ? UINT64_MAX : INT64_MAX) > 0 || value.compareTo(INT64_MIN) < 0) {
+            findings.report(Rule.WRONG_TYPE, locations.valueOf(pointer), pointer,
+                    keyName + " is " + text + ", which does not fit in a " + (unsigned ? "64-bit unsigned" : "64-bit signed") + " number",
+                    "use a smaller value");
+            return null;
+        }
+        return JSON.numberNode(value);
+    }
+
+    /** Go's strconv.ParseInt/ParseUint with base 0, on a string whose '_' are removed. */
+    static BigInteger parseGoInt(String s) {
+        if (s.isEmpty()) return null;
+        boolean negative = false;
+        String body = s;
+        if (body.startsWith("+") || body.startsWith("-")) {
+            negative = body.startsWith("-");
+            body = body.substring(1);
+        }
+        int radix = 10;
+        String lower = body.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("0x")) { radix = 16; body = body.substring(2); }
+        else if (lower.startsWith("0o")) { radix = 8; body = body.substring(2); }
+        else if (lower.startsWith("0b")) { radix = 2; body = body.substring(2); }
+        else if (body.length() > 1 && body.startsWith("0")) { radix = 8; body = body.substring(1); }
+        if (body.isEmpty()) return null;
+        for (int i = 0; i < body.length(); i++) {
+            if (Character.digit(body.charAt(i), radix) < 0 || body.charAt(i) > 127) return null;
+        }
+        BigInteger v = new BigInteger(body, radix);
+        return negative ? v.negate() : v;
+    }
+
+    private static JsonNode bool(String text) {
+        return switch (text) {
+            case "true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON" -> JSON.booleanNode(true);
+            case "false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF" -> JSON.booleanNode(false);
+            default -> JSON.textNode(text);
+        };
+    }
+
+    /** YAML 1.2 core resolution for keys bpm does not know (only shown in messages). */
+    private static JsonNode core(String text) {
+        switch (text) {
+            case "true", "True", "TRUE": return JSON.booleanNode(true);
+            case "false", "False", "FALSE": return JSON.booleanNode(false);
+            default: break;
+        }
+        BigInteger i = parseGoInt(text.replace("_", ""));
+        if (i != null) return JSON.numberNode(i);
+        return JSON.textNode(text);
+    }
+}

@@ -1,0 +1,175 @@
+package io.bpm.compiler.rules;
+
+import io.bpm.compiler.diag.Rule;
+import io.bpm.compiler.model.Process;
+import io.bpm.compiler.model.Volume;
+import io.bpm.executor.plan.HostPath;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Rules about additional and unrestricted volumes: bpm's own path checks, plus what it lets
+ * through silently (literal globs, other jobs' directories, writable+exec, broad host access).
+ */
+final class VolumeRules {
+    /** Top-level host places whose whole exposure is worth a warning. */
+    private static final Set<String> BROAD = Set.of("/", "/var", "/var/vcap", "/var/vcap/data", "/var/vcap/store",
+            "/var/vcap/jobs", "/var/vcap/sys", "/var/vcap/sys/log", "/var/vcap/sys/run", "/var/vcap/packages",
+            "/var/vcap/data/packages", "/etc", "/usr", "/proc", "/sys", "/dev", "/root", "/home", "/boot", "/run");
+
+    private VolumeRules() {
+    }
+
+    static void check(Process p, LintContext cx) {
+        for (Volume v : p.additionalVolumes()) additional(v, cx);
+        for (Volume v : p.unrestrictedVolumes()) unrestricted(v, cx);
+    }
+
+    private static void additional(Volume v, LintContext cx) {
+        String ptr = v.pointer() + "/path";
+        String path = v.path();
+        if (!cx.locations().has(ptr)) return; // no path key at all: the schema reports it
+        if (path.isEmpty()) {
+            cx.at(Rule.VOLUME_NOT_CANONICAL, ptr, "this volume's path is empty",
+                    "write the directory to mount, e.g. /var/vcap/data/JOB/SOMETHING");
+            return;
+        }
+        String clean = HostPath.clean(path);
+        if (!clean.equals(path)) {
+            cx.at(Rule.VOLUME_NOT_CANONICAL, ptr,
+                    "volume path must be canonical, expected " + clean + " but got " + path,
+                    "write " + clean, clean);
+        }
+        // A non-canonical path is judged by its clean form, so one mistake gives one finding.
+        String judged = path.startsWith("/") ? clean : path;
+        if (!HostPath.isStrictlyInside(judged, LintContext.ROOT)) {
+            cx.at(Rule.VOLUME_OUTSIDE_ROOT, ptr,
+                    "invalid volume path: " + path + " must be within " + LintContext.ROOT
+                            + (judged.equals(LintContext.ROOT) ? " (a directory below it, not " + LintContext.ROOT + " itself)" : ""),
+                    path.startsWith("/")
+                            ? "additional volumes live under /var/vcap (e.g. /var/vcap/data/JOB/NAME); a host path elsewhere needs unsafe.unrestricted_volumes"
+                            : "volume paths are absolute and the same on the host and in the job, e.g. /var/vcap/data/JOB/" + path);
+            return;
+        }
+        if (cx.jobKnown()) {
+            String data = LintContext.ROOT + "/data/" + cx.job();
+            String store = LintContext.ROOT + "/store/" + cx.job();
+            if (judged.equals(data) || judged.equals(store)) {
+                cx.at(Rule.VOLUME_IS_DEFAULT, ptr,
+                        "invalid volume path: " + path + " cannot conflict with default job data or store directories",
+                        path.equals(data) ? "use 'ephemeral_disk: true' to mount it writable, or a subdirectory as the volume"
+                                : "use 'persistent_disk: true' to mount it writable, or a subdirectory as the volume");
+            }
+        }
+        if (GlobPattern.hasMeta(path)) {
+            cx.at(Rule.VOLUME_GLOB, ptr,
+                    "additional volume " + path + " contains glob characters, which are literal here: bpm would create and mount a directory with exactly this name",
+                    "list each directory, or move the pattern to unsafe.unrestricted_volumes, where globs expand");
+        }
+        otherOwner(path, v.mountOnly(), ptr, cx);
+        writableExec(v, cx);
+    }
+
+    /** Warns when a volume reaches into a directory that belongs to another job or to BOSH. */
+    private static void otherOwner(String path, boolean mountOnly, String ptr, LintContext cx) {
+        List<String> c = HostPath.components(path);
+        // c = [var, vcap, area, owner, ...]
+        if (c.size() < 3) return;
+        String area = c.get(2);
+        String owner;
+        switch (area) {
+            case "jobs", "store" -> owner = c.size() > 3 ? c.get(3) : null;
+            case "data" -> {
+                owner = c.size() > 3 ? c.get(3) : null;
+                if ("packages".equals(owner) || "bpm".equals(owner) || "sys".equals(owner)) {
+                    warnSystem(path, "/var/vcap/data/" + c.get(3), mountOnly, ptr, cx);
+                    return;
+                }
+            }
+            case "sys" -> {
+                if (c.size() < 5 || !(c.get(3).equals("log") || c.get(3).equals("run"))) {
+                    warnSystem(path, "/var/vcap/sys", mountOnly, ptr, cx);
+                    return;
+                }
+                owner = c.get(4);
+                if (owner.equals("bpm") || owner.equals("bpm-runc")) {
+                    warnSystem(path, "/var/vcap/sys/run/" + owner, mountOnly, ptr, cx);
+                    return;
+                }
+            }
+            case "packages", "bosh", "monit", "micro", "micro_bosh", "instance" -> {
+                warnSystem(path, "/var/vcap/" + area, mountOnly, ptr, cx);
+                return;
+            }
+            default -> { return; }
+        }
+        if (owner == null || !cx.jobKnown() || owner.equals(cx.job())) return;
+        // Under jobs/ the owner is surely a job; under data/, store/ and sys/ it is a job's name
+        // by BOSH convention, or a directory shared between jobs.
+        String whose = area.equals("jobs") ? "the directory of job \"" + owner + "\""
+                : "/var/vcap/" + String.join("/", c.subList(2, area.equals("sys") ? 5 : 4))
+                        + ", not this job's (it belongs to another job, or is shared between jobs)";
+        cx.at(Rule.VOLUME_OTHER_JOB, ptr,
+                "volume " + path + " lies under " + whose
+                        + (mountOnly ? "" : "; bpm will chown it to vcap and chmod it 0700 on every start"),
+                "use a directory of this job (/var/vcap/data/" + cx.job() + "/...), or share data through a dedicated directory"
+                        + (mountOnly ? "" : " (or set mount_only: true if the other job owns it)"));
+    }
+
+    private static void warnSystem(String path, String area, boolean mountOnly, String ptr, LintContext cx) {
+        cx.at(Rule.VOLUME_OTHER_JOB, ptr,
+                "volume " + path + " lies under " + area + ", which belongs to BOSH or bpm itself"
+                        + (mountOnly ? "" : "; bpm will chown it to vcap and chmod it 0700"),
+                "use a directory of this job under /var/vcap/data/JOB or /var/vcap/store/JOB"
+                        + (mountOnly ? "" : ", or set mount_only: true"));
+    }
+
+    private static void writableExec(Volume v, LintContext cx) {
+        if (v.writable() && v.allowExecutions()) {
+            cx.at(Rule.VOLUME_WRITABLE_EXEC, v.pointer(),
+                    "volume " + v.path() + " is writable and allows executions: a compromised job can write a program there and run it",
+                    "drop allow_executions, or writable, unless the job really must run code it writes (e.g. a JIT cache)");
+        }
+    }
+
+    private static void unrestricted(Volume v, LintContext cx) {
+        String ptr = v.pointer() + "/path";
+        String path = v.path();
+        if (!cx.locations().has(ptr)) return; // no path key at all: the schema reports it
+        if (!path.startsWith("/")) {
+            cx.at(Rule.UNRESTRICTED_NOT_ABSOLUTE, ptr,
+                    path.isEmpty() ? "this unrestricted volume has no path"
+                            : "unrestricted volume \"" + path + "\" is not absolute; bpm would expand it relative to its own working directory",
+                    "write an absolute path or pattern, e.g. /" + path);
+            return;
+        }
+        var bad = GlobPattern.validate(path);
+        if (bad.isPresent()) {
+            cx.at(Rule.UNRESTRICTED_BAD_GLOB, ptr,
+                    "unrestricted volume \"" + path + "\" is not a valid glob pattern (" + bad.get() + "); bpm fails the start with 'syntax error in pattern'",
+                    "close every '[' with ']' and escape a literal '[', '*' or '?' with '\\'");
+        } else if (broad(path)) {
+            cx.at(Rule.UNRESTRICTED_BROAD, ptr,
+                    "unrestricted volume " + path + " exposes " + (path.equals("/") ? "the whole host" : "a large part of the host") + " to the job"
+                            + (v.writable() ? ", writable" : ""),
+                    "mount only the files or directories the job needs");
+        }
+        if (v.shared() || v.mountOnly()) {
+            cx.at(Rule.VOLUME_IGNORED_OPTION, v.pointer() + (v.shared() ? "/shared" : "/mount_only"),
+                    (v.shared() ? "shared" : "mount_only") + " has no effect on an unrestricted volume; bpm ignores it",
+                    "remove it, or make this an additional volume under /var/vcap");
+        }
+        writableExec(v, cx);
+    }
+
+    /** Whether a pattern's literal part stops at a top-level host place. */
+    static boolean broad(String pattern) {
+        List<String> c = HostPath.components(pattern);
+        StringBuilder literal = new StringBuilder();
+        for (String part : c) {
+            if (GlobPattern.hasMeta(part)) return BROAD.contains(literal.isEmpty() ? "/" : literal.toString());
+            literal.append('/').append(part);
+        }
+        return BROAD.contains(literal.isEmpty() ? "/" : literal.toString());
+    }
+}
