@@ -90,7 +90,9 @@ public enum Rule {
     VOLUME_IGNORED_OPTION(321, "volume-ignored-option", Severity.WARNING, false,
             "shared and mount_only have no effect on unrestricted volumes."),
     JOB_UNKNOWN(322, "job-unknown", Severity.INFO, false,
-            "The job name is unknown, so checks that need it were skipped.");
+            "The job name is unknown, so checks that need it were skipped."),
+    UNRESTRICTED_ROOT(323, "unrestricted-root", Severity.ERROR, false,
+            "An unrestricted volume of / would replace the job's whole root; it cannot be compiled.");
 
     private final int number;
     private final String name;

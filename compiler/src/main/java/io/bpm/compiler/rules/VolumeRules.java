@@ -103,7 +103,14 @@ final class VolumeRules {
             }
             default -> { return; }
         }
-        if (owner == null || !cx.jobKnown() || owner.equals(cx.job())) return;
+        if (owner == null) { // /var/vcap/data itself: every job's directories at once
+            cx.at(Rule.VOLUME_OTHER_JOB, ptr,
+                    "volume " + path + " is the whole " + area + " area of every job on the VM"
+                            + (mountOnly ? "" : "; bpm will chown it to vcap and chmod it 0700, locking other jobs out"),
+                    "mount only the directory the job needs, e.g. " + path + "/" + (cx.jobKnown() ? cx.job() : "JOB") + "/NAME");
+            return;
+        }
+        if (!cx.jobKnown() || owner.equals(cx.job())) return;
         // Under jobs/ the owner is surely a job; under data/, store/ and sys/ it is a job's name
         // by BOSH convention, or a directory shared between jobs.
         String whose = area.equals("jobs") ? "the directory of job \"" + owner + "\""
@@ -148,6 +155,10 @@ final class VolumeRules {
             cx.at(Rule.UNRESTRICTED_BAD_GLOB, ptr,
                     "unrestricted volume \"" + path + "\" is not a valid glob pattern (" + bad.get() + "); bpm fails the start with 'syntax error in pattern'",
                     "close every '[' with ']' and escape a literal '[', '*' or '?' with '\\'");
+        } else if (HostPath.clean(path).equals("/")) {
+            cx.at(Rule.UNRESTRICTED_ROOT, ptr,
+                    "unrestricted volume " + path + " is the host's whole root: mounted over the job's root it would replace every other mount (the job's own directories, /proc, /dev)",
+                    "mount the directories the job needs, e.g. /var/vcap/data or /etc/ssl");
         } else if (broad(path)) {
             cx.at(Rule.UNRESTRICTED_BROAD, ptr,
                     "unrestricted volume " + path + " exposes " + (path.equals("/") ? "the whole host" : "a large part of the host") + " to the job"

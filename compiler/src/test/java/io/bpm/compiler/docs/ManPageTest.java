@@ -39,7 +39,7 @@ class ManPageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bpm.1", "bpm.yml.5"})
+    @ValueSource(strings = {"bpm.1", "bpm.yml.5", "bpm-plan.5"})
     void rendersWithoutWarnings(String name) throws Exception {
         Path groff = Path.of("/usr/bin/groff");
         Assumptions.assumeTrue(Files.isExecutable(groff), "SKIPPED LOUDLY: groff is not installed (.ci/run installs it); man page rendering not checked");

@@ -10,13 +10,14 @@ import java.util.Objects;
 public record Provenance(String text) {
     public static final Provenance DEFAULT = new Provenance("default");
 
-    /** Control characters become '?' and the ends are trimmed, so it always fits on its line. */
+    /** Control characters become '?', the ends are trimmed and blank means default, so it always fits on its line. */
     public Provenance {
         Objects.requireNonNull(text);
         StringBuilder b = new StringBuilder();
         text.codePoints().forEach(c -> b.appendCodePoint(
                 c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029 ? '?' : c));
         text = b.toString().strip();
+        if (text.isEmpty()) text = "default";
     }
 
     public static Provenance at(String file, int line, int column, String what) {

@@ -61,12 +61,12 @@ public sealed interface Step {
     record VolumeDir(String path, int mode, Owner owner, Provenance from) implements Step { }
 
     /**
-     * {@code share PATH lock=PATH}: make PATH (which must exist) a shared mount on the host,
+     * {@code share PATH LOCKPATH}: make PATH (which must exist) a shared mount on the host,
      * binding it onto itself first if it is not a mount point, under the volume lock.
      */
     record ShareVolume(String path, String lock, Provenance from) implements Step { }
 
-    /** {@code require-dir PATH}: fail unless this directory exists (e.g. the persistent disk). */
+    /** {@code require-dir PATH REASON}: fail unless this directory exists (e.g. the persistent disk). */
     record RequireDir(String path, String reason, Provenance from) implements Step { }
 
     /**
@@ -103,7 +103,7 @@ public sealed interface Step {
     }
 
     /**
-     * {@code mount-glob PATTERN OPTIONS exclude=DIR,...}: an unrestricted volume; the pattern is
+     * {@code mount-glob PATTERN OPTIONS [exclude DIR...]}: an unrestricted volume; the pattern is
      * expanded on the host when the plan is applied; each match is bind-mounted at the same
      * path, except matches at or under an excluded directory (bpm's own mounts).
      */
@@ -120,7 +120,7 @@ public sealed interface Step {
     /** {@code readonly PATH}: remount a path of the job's view read-only. */
     record ReadOnly(String path, Provenance from) implements Step { }
 
-    /** {@code rlimit RESOURCE SOFT HARD}: e.g. NOFILE; values are unsigned 64-bit. */
+    /** {@code rlimit RESOURCE SOFT HARD}: e.g. NOFILE; values are unsigned 64-bit ({@code unlimited} = 2^64-1). */
     record Rlimit(String resource, long soft, long hard, Provenance from) implements Step { }
 
     /**
@@ -162,7 +162,7 @@ public sealed interface Step {
     }
 
     /**
-     * {@code stop signal=TERM quit-after=15s kill-after=2s}: how stop ends the process: the
+     * {@code stop signal=TERM quit-after=15000ms kill-after=2000ms}: how stop ends the process: the
      * signal, then SIGQUIT after quitAfterMillis, then SIGKILL killAfterMillis later.
      */
     record Stop(String signal, long quitAfterMillis, long killAfterMillis, Provenance from) implements Step {

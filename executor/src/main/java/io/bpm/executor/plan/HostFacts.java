@@ -1,0 +1,284 @@
+package io.bpm.executor.plan;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The late-bound facts of a host that a plan leaves open (plan-format.md: "bound on the
+ * host"): the BOSH root that {@code $ROOT} stands for, the {@code vcap} user's ids, which
+ * optional mount sources exist, how a {@code mount-glob} pattern expands, and which kernel
+ * features apply (swap accounting for {@code cgroup memory+swap ... if-supported}, seccomp).
+ *
+ * <p>{@link #detect()} reads the real host the way bpm does; tests build facts directly, e.g.
+ * {@code HostFacts.of(tempRoot, 65534, 65534)}.
+ *
+ * @param root             the external BOSH root, absolute ({@code BPM_BOSH_ROOT}, default /var/vcap)
+ * @param uid              the uid of user {@code vcap} (the {@code user vcap} step)
+ * @param gid              the primary gid of user {@code vcap}
+ * @param swapAccounting   whether the host can limit memory+swap (bpm-behaviour.md §4.10)
+ * @param seccompSupported false where bpm drops seccomp (a Rosetta binfmt_misc handler, §4.8)
+ * @param exists           whether a host path (already bound) exists, following symlinks
+ * @param glob             Go's {@code filepath.Glob} over the host (see {@link GoGlob})
+ */
+public record HostFacts(String root, int uid, int gid, boolean swapAccounting, boolean seccompSupported,
+                        Predicate<String> exists, Function<String, List<String>> glob) {
+
+    /** The root when BPM_BOSH_ROOT is unset or empty, and always the root inside the container. */
+    public static final String DEFAULT_ROOT = "/var/vcap";
+
+    /** The environment variable that moves the external BOSH root (bpm-behaviour.md §1.1). */
+    public static final String ROOT_VARIABLE = "BPM_BOSH_ROOT";
+
+    /** The user every non-privileged job runs as. */
+    public static final String USER = "vcap";
+
+    public HostFacts {
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(exists, "exists");
+        Objects.requireNonNull(glob, "glob");
+        if (!root.startsWith("/")) {
+            throw new IllegalArgumentException("the BOSH root must be an absolute path, found '" + root + "'");
+        }
+        if (uid < 0 || gid < 0) {
+            throw new IllegalArgumentException("negative uid or gid: " + uid + ":" + gid);
+        }
+    }
+
+    /**
+     * Facts for a root and user ids, looking at the real file system for existence and globs;
+     * no swap accounting, seccomp supported. Adjust with the {@code with...} methods.
+     */
+    public static HostFacts of(String root, int uid, int gid) {
+        return new HostFacts(root, uid, gid, false, true, HostFacts::pathExists, GoGlob::glob);
+    }
+
+    public HostFacts withSwapAccounting(boolean supported) {
+        return new HostFacts(root, uid, gid, supported, seccompSupported, exists, glob);
+    }
+
+    public HostFacts withSeccompSupported(boolean supported) {
+        return new HostFacts(root, uid, gid, swapAccounting, supported, exists, glob);
+    }
+
+    public HostFacts withExists(Predicate<String> test) {
+        return new HostFacts(root, uid, gid, swapAccounting, seccompSupported, test, glob);
+    }
+
+    /**
+     * The facts of this host: root from {@code BPM_BOSH_ROOT}, {@code vcap} from /etc/passwd,
+     * swap accounting and seccomp as bpm's sysfeat decides them.
+     *
+     * @throws IllegalStateException if /etc/passwd cannot be read or has no usable vcap entry
+     */
+    public static HostFacts detect() {
+        String root = rootFrom(System.getenv());
+        Path passwd = Path.of("/etc/passwd");
+        PasswdEntry vcap;
+        try {
+            vcap = lookupUser(passwd, USER).orElseThrow(() -> new IllegalStateException(
+                    "user '" + USER + "' not found in " + passwd + ": bpm runs jobs as " + USER
+                            + " and reads " + passwd + " directly (no NSS, LDAP or sssd)"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + passwd + " to find user '" + USER + "': " + e.getMessage(), e);
+        }
+        return new HostFacts(root, vcap.uid(), vcap.gid(), detectSwapAccounting(), detectSeccompSupported(),
+                HostFacts::pathExists, GoGlob::glob);
+    }
+
+    /** The BOSH root given an environment: BPM_BOSH_ROOT when set and non-empty, else /var/vcap. */
+    public static String rootFrom(Map<String, String> environment) {
+        String value = environment.get(ROOT_VARIABLE);
+        return value == null || value.isEmpty() ? DEFAULT_ROOT : value;
+    }
+
+    /**
+     * Binds a plan path to this host: {@code $ROOT} and {@code $ROOT/rel} become the root and
+     * root/rel (joined and cleaned like Go's {@code filepath.Join}); any other path is returned
+     * unchanged ({@code $ROOTS/x} is not a root path).
+     */
+    public String bind(String planPath) {
+        if (planPath.equals(Step.ROOT)) {
+            return HostPath.clean(root);
+        }
+        if (planPath.startsWith(Step.ROOT + "/")) {
+            return HostPath.clean(root + planPath.substring(Step.ROOT.length()));
+        }
+        return planPath;
+    }
+
+    /** Whether a host path exists (following symlinks), per these facts. */
+    public boolean exists(String hostPath) {
+        return exists.test(hostPath);
+    }
+
+    /** Go's {@code filepath.Glob} of a host pattern, per these facts. */
+    public List<String> glob(String hostPattern) {
+        return glob.apply(hostPattern);
+    }
+
+    /**
+     * The job's view of a host path under the root: root/rel becomes /var/vcap/rel (the
+     * internal root never moves); other paths are returned unchanged.
+     */
+    public String jobView(String hostPath) {
+        String r = HostPath.clean(root);
+        if (hostPath.equals(r)) {
+            return DEFAULT_ROOT;
+        }
+        String prefix = r.equals("/") ? "/" : r + "/";
+        if (hostPath.startsWith(prefix)) {
+            return HostPath.clean(DEFAULT_ROOT + "/" + hostPath.substring(prefix.length()));
+        }
+        return hostPath;
+    }
+
+    // --------------------------------------------------------------------------------- users
+
+    /** One /etc/passwd entry as Go's pure-Go user lookup returns it, ids parsed as bpm does. */
+    public record PasswdEntry(String name, int uid, int gid) {
+    }
+
+    private static final Pattern GO_ATOI = Pattern.compile("[+-]?[0-9]+");
+
+    /**
+     * Looks a user up in a passwd file exactly as Go's {@code os/user} does when built without
+     * cgo (bpm is): lines are trimmed, blank lines and {@code #} comments skipped, a line needs
+     * at least six colons, the first line whose first field equals the name wins. The uid and
+     * primary gid must be decimal numbers ({@code strconv.Atoi}) and not negative.
+     *
+     * @return empty if no line names the user
+     * @throws IllegalStateException if the entry's ids are unusable
+     */
+    public static Optional<PasswdEntry> lookupUser(Path passwd, String name) throws IOException {
+        String text = new String(Files.readAllBytes(passwd), StandardCharsets.ISO_8859_1);
+        for (String raw : text.split("\n", -1)) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.charAt(0) == '#') {
+                continue;
+            }
+            if (line.chars().filter(c -> c == ':').count() < 6) {
+                continue;
+            }
+            String[] parts = line.split(":", 7);
+            if (!parts[0].equals(name)) {
+                continue;
+            }
+            return Optional.of(new PasswdEntry(name, id(passwd, name, "uid", parts[2]), id(passwd, name, "gid", parts[3])));
+        }
+        return Optional.empty();
+    }
+
+    private static int id(Path passwd, String user, String what, String text) {
+        long value;
+        try {
+            if (!GO_ATOI.matcher(text).matches()) {
+                throw new NumberFormatException();
+            }
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("user '" + user + "' in " + passwd + " has a " + what + " that is not a number: '" + text + "'");
+        }
+        if (value < 0) {
+            throw new IllegalStateException("user '" + user + "' in " + passwd + " has a negative " + what + ": " + value);
+        }
+        if (value > Integer.MAX_VALUE) {
+            throw new IllegalStateException("user '" + user + "' in " + passwd + " has a " + what + " above " + Integer.MAX_VALUE + ": " + value);
+        }
+        return (int) value;
+    }
+
+    // ------------------------------------------------------------------------------ features
+
+    /**
+     * bpm's swap-limit detection (§4.10): on a unified cgroup v2 host, whether
+     * /sys/fs/cgroup/memory.swap.max exists; on cgroup v1, whether the memory hierarchy has
+     * memory.memsw.limit_in_bytes (kernel swapaccount=1). No memory hierarchy at all (bpm fails
+     * the command there) reads as false.
+     */
+    public static boolean detectSwapAccounting() {
+        List<String[]> mounts;
+        try {
+            mounts = mountinfo(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            return false;
+        }
+        String cgroupRootType = null;
+        String memoryV1 = null;
+        for (String[] m : mounts) { // mount point, fs type, super options
+            if (m[0].equals("/sys/fs/cgroup")) {
+                cgroupRootType = m[1]; // the last (topmost) mount wins, as statfs sees it
+            }
+            if (memoryV1 == null && m[1].equals("cgroup") && List.of(m[2].split(",")).contains("memory")) {
+                memoryV1 = m[0];
+            }
+        }
+        if ("cgroup2".equals(cgroupRootType)) {
+            return pathExists("/sys/fs/cgroup/memory.swap.max");
+        }
+        return memoryV1 != null && pathExists(memoryV1 + "/memory.memsw.limit_in_bytes");
+    }
+
+    /** bpm's seccomp detection: supported unless a Rosetta binfmt_misc handler is registered. */
+    public static boolean detectSeccompSupported() {
+        return !pathExists("/proc/sys/fs/binfmt_misc/rosetta");
+    }
+
+    /** (mount point, fs type, super options) of every line of a mountinfo file, in order. */
+    static List<String[]> mountinfo(Path file) throws IOException {
+        List<String[]> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+            String[] f = line.split(" ");
+            int dash = -1;
+            for (int i = 6; i < f.length && dash < 0; i++) {
+                if (f[i].equals("-")) {
+                    dash = i;
+                }
+            }
+            if (f.length < 5 || dash < 0 || dash + 3 >= f.length) {
+                continue;
+            }
+            out.add(new String[] {unescapeMountinfo(f[4]), f[dash + 1], f[dash + 3]});
+        }
+        return out;
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
+    static String unescapeMountinfo(String s) {
+        if (s.indexOf('\\') < 0) {
+            return new String(s.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        // the file was read as Latin-1 so that each char is one byte; paths are UTF-8
+        return new String(b.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    }
+
+    private static boolean pathExists(String path) {
+        if (path.isEmpty()) {
+            return false;
+        }
+        try {
+            return Files.exists(Path.of(path));
+        } catch (InvalidPathException | SecurityException e) {
+            return false;
+        }
+    }
+}

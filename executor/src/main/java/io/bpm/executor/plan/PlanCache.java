@@ -1,0 +1,356 @@
+package io.bpm.executor.plan;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Compiled plans of one process, kept so that {@code bpm start} can skip YAML, schema and
+ * lowering when {@code bpm.yml} and the compiler are unchanged ("compiled once, run many").
+ * One directory per process (e.g. {@code $ROOT/data/bpm/plans/<container-id>}), one file per
+ * (source hash, compiler version): {@code <sha256>-<version>.plan}, the version reduced to
+ * {@code [A-Za-z0-9._-]}.
+ *
+ * <p>The cache is an optimisation and never a source of truth: anything odd about an entry
+ * (missing, a symlink, not a regular file, writable by others, too big, not UTF-8, a header
+ * that names another source or compiler) is a miss, and the caller compiles again. A cached
+ * plan is still verified like any other before it is applied.
+ *
+ * <p>Safety: bpm runs as root, so nothing here follows a symbolic link. The cache directory
+ * itself must be a real directory (a symlink there is refused), entries are opened with
+ * {@link LinkOption#NOFOLLOW_LINKS} ({@code O_NOFOLLOW}), written to a fresh temporary file in
+ * the same directory (created exclusively, mode 0600), forced to disk and renamed over the
+ * entry, then the directory is forced so the rename survives a crash. Symlinks in the
+ * directory's parents are not checked: they are bpm's own root-owned directories.
+ *
+ * <p>JDK only, no YAML or JSON: this is on the fast path of {@code bpm start}.
+ */
+public final class PlanCache {
+    /** Larger than any real plan by far; a bigger entry is a miss, not a memory problem. */
+    static final int MAX_PLAN_BYTES = 4 << 20;
+    /** A temporary file older than this (ms) is left over from a crash and may be removed by prune. */
+    static final long STALE_TEMP_MILLIS = 10 * 60 * 1000;
+
+    private static final String SUFFIX = ".plan";
+    private static final String TEMP_PREFIX = ".tmp-";
+    // Set.of, not EnumSet or PosixFilePermissions.fromString: EnumSet's first use reflects on the
+    // enum, which costs about 10 ms of method-handle spinning in a fresh JVM (the fast path).
+    private static final Set<PosixFilePermission> DIR_MODE = Set.of(
+            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+    private static final Set<PosixFilePermission> FILE_MODE = Set.of(
+            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+    private final Path dir;
+
+    /** A cache in this directory (created on the first {@link #store}). */
+    public PlanCache(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /**
+     * The file name of an entry: {@code <sha256>-<version>.plan}, every character of the
+     * version outside {@code [A-Za-z0-9._-]} replaced by {@code _}.
+     *
+     * @throws IllegalArgumentException when the hash is not 64 lowercase hex digits or the
+     *                                  version is empty
+     */
+    public static String fileName(String sourceSha256, String compilerVersion) {
+        if (!Verifier.isLowerHex(sourceSha256, 64)) {
+            throw new IllegalArgumentException("not a lowercase hex SHA-256: " + sourceSha256);
+        }
+        if (compilerVersion.isEmpty()) throw new IllegalArgumentException("empty compiler version");
+        StringBuilder b = new StringBuilder(sourceSha256.length() + compilerVersion.length() + 6);
+        b.append(sourceSha256).append('-');
+        for (int i = 0; i < compilerVersion.length(); i++) {
+            char c = compilerVersion.charAt(i);
+            b.append(isNameChar(c) ? c : '_');
+        }
+        return b.append(SUFFIX).toString();
+    }
+
+    private static boolean isNameChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
+    }
+
+    /** Whether a file name is an entry's: {@code <sha256>-<sanitised version>.plan}. */
+    static boolean isEntryName(String name) {
+        int versionEnd = name.length() - SUFFIX.length();
+        if (versionEnd <= 65 || !name.endsWith(SUFFIX) || name.charAt(64) != '-' || !Verifier.isLowerHex(name.substring(0, 64), 64)) {
+            return false;
+        }
+        for (int i = 65; i < versionEnd; i++) {
+            if (!isNameChar(name.charAt(i))) return false;
+        }
+        return true;
+    }
+
+    /**
+     * The cached plan text for this source and compiler, or empty on a miss. Never throws for
+     * a bad entry or directory: those are misses. The text still has to be read and verified.
+     *
+     * @throws IllegalArgumentException when the hash is not 64 lowercase hex digits or the
+     *                                  version is empty (a caller's bug, not a bad entry)
+     */
+    public Optional<String> lookup(String sourceSha256, String compilerVersion) {
+        Path file = dir.resolve(fileName(sourceSha256, compilerVersion));
+        try {
+            if (!trustedDirectory()) return Optional.empty();
+            Stat st = stat(file);
+            if (st == null || !st.isRegularFile() || st.size() > MAX_PLAN_BYTES || st.othersMayWrite()) {
+                return Optional.empty();
+            }
+            String text = read(file);
+            if (text == null || !headerMatches(text, sourceSha256, compilerVersion)) return Optional.empty();
+            return Optional.of(text);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Stores a plan atomically: readers see the old entry or the new one, never a part.
+     *
+     * @throws IOException when the directory is a symlink or not a directory, or on any I/O error
+     */
+    public void store(String sourceSha256, String compilerVersion, String planText) throws IOException {
+        Path target = dir.resolve(fileName(sourceSha256, compilerVersion));
+        ensureDirectory();
+        byte[] bytes = planText.getBytes(StandardCharsets.UTF_8);
+        Path temp = createTemp();
+        boolean moved = false;
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename atomically in " + dir, e);
+            }
+            moved = true;
+            syncDirectory();
+        } finally {
+            if (!moved) Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Keeps the {@code keep} most recently written entries (by modification time, then name)
+     * and deletes the others, and temporary files left over from a crash. Missing directory:
+     * nothing to do.
+     *
+     * @throws IOException when the directory is a symlink or on any I/O error
+     */
+    public void prune(int keep) throws IOException {
+        if (keep < 0) throw new IllegalArgumentException("keep " + keep);
+        BasicFileAttributes d = basic(dir);
+        if (d == null) return;
+        if (!d.isDirectory()) throw new IOException("plan cache " + dir + " is not a directory (symlinks are refused)");
+        record Entry(Path path, FileTime modified) {
+        }
+        List<Entry> entries = new ArrayList<>();
+        long staleBefore = System.currentTimeMillis() - STALE_TEMP_MILLIS;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                BasicFileAttributes a = basic(p);
+                if (a == null) continue;
+                if (name.startsWith(TEMP_PREFIX)) {
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < staleBefore) Files.deleteIfExists(p);
+                } else if (isEntryName(name) && !a.isDirectory()) {
+                    entries.add(new Entry(p, a.lastModifiedTime()));
+                }
+            }
+        }
+        entries.sort(Comparator.comparing(Entry::modified).thenComparing(e -> e.path().getFileName().toString()).reversed());
+        for (Entry e : entries.subList(Math.min(keep, entries.size()), entries.size())) {
+            Files.deleteIfExists(e.path()); // removes a symlink itself, never its target
+        }
+    }
+
+    // ---- internals ------------------------------------------------------------------------------
+
+    /** The directory exists, is a real directory, and no one else can write to it. */
+    private boolean trustedDirectory() throws IOException {
+        Stat st = stat(dir);
+        return st != null && st.isDirectory() && !st.othersMayWrite();
+    }
+
+    private void ensureDirectory() throws IOException {
+        BasicFileAttributes a = basic(dir);
+        if (a == null) {
+            Path parent = dir.getParent();
+            if (parent != null) Files.createDirectories(parent, dirMode());
+            try {
+                Files.createDirectory(dir, dirMode());
+            } catch (FileAlreadyExistsException raced) {
+                // another bpm created it: checked below like any existing directory
+            }
+            a = basic(dir);
+        }
+        if (a == null || a.isSymbolicLink() || !a.isDirectory()) {
+            throw new IOException("refusing plan cache " + dir + ": not a directory (a symlink is refused)");
+        }
+        Stat st = stat(dir);
+        if (st != null && st.othersMayWrite()) {
+            throw new IOException("refusing plan cache " + dir + ": writable by group or others");
+        }
+    }
+
+    private Path createTemp() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path temp = dir.resolve(TEMP_PREFIX.concat(Long.toHexString(ThreadLocalRandom.current().nextLong())).concat(SUFFIX));
+            try {
+                // CREATE_NEW: O_EXCL, which never follows a symlink planted under this name
+                Files.newByteChannel(temp, Set.<OpenOption>of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS), fileMode()).close();
+                return temp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt > 100) throw e;
+            }
+        }
+    }
+
+    private void syncDirectory() {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can open a directory; the rename is done, only its durability is weaker
+        }
+    }
+
+    /** The file's text, or null when it is not strict UTF-8, too big, or changed while read. */
+    private static String read(Path file) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(file, Set.<OpenOption>of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            long size = ch.size();
+            if (size > MAX_PLAN_BYTES) return null;
+            ByteBuffer buf = ByteBuffer.allocate((int) size + 1); // one more: notices a file that grew
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // read to the end
+            }
+            if (buf.position() != size) return null; // entries are replaced by rename, never rewritten
+            buf.flip();
+            try {
+                return StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(buf).toString();
+            } catch (CharacterCodingException e) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Whether the plan's own header names this source and compiler: file names are sanitised,
+     * so two versions can share one, and a file could have been renamed.
+     */
+    static boolean headerMatches(String text, String sourceSha256, String compilerVersion) {
+        String compiler = null;
+        String source = null;
+        int start = 0;
+        int line = 0;
+        while (start < text.length() && line < 5) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) end = text.length();
+            String l = text.substring(start, end);
+            start = end + 1;
+            if (l.isBlank() || l.startsWith("#")) continue;
+            line++;
+            if (line == 2) compiler = l;
+            if (line == 3) source = l;
+        }
+        // concat, not +: string concatenation costs a bootstrap on the fast path
+        return "compiler ".concat(PlanText.quote(compilerVersion)).equals(compiler)
+                && "source sha256:".concat(sourceSha256).equals(source);
+    }
+
+    private static BasicFileAttributes basic(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** What lstat says about a path: its mode (type and permission bits) and size. */
+    record Stat(int mode, long size) {
+        private static final int S_IFMT = 0170000;
+        private static final int S_IFREG = 0100000;
+        private static final int S_IFDIR = 0040000;
+
+        boolean isRegularFile() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+
+        boolean isDirectory() {
+            return (mode & S_IFMT) == S_IFDIR;
+        }
+
+        /** Group or others may write (0022). */
+        boolean othersMayWrite() {
+            return (mode & 0022) != 0;
+        }
+    }
+
+    /**
+     * lstat through the "unix" attribute view, null when the path is missing or the platform has
+     * no such view (then nothing is trusted). Not PosixFileAttributes.permissions(): since JDK 25
+     * it builds an EnumSet, whose first use costs about 10 ms of reflection in a fresh JVM.
+     */
+    static Stat stat(Path p) throws IOException {
+        try {
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,size", LinkOption.NOFOLLOW_LINKS);
+            return new Stat((Integer) a.get("mode"), (Long) a.get("size"));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static FileAttribute<?>[] dirMode() {
+        return posixSupported() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(DIR_MODE)} : new FileAttribute<?>[0];
+    }
+
+    private static FileAttribute<?>[] fileMode() {
+        return posixSupported() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE_MODE)} : new FileAttribute<?>[0];
+    }
+
+    private static boolean posixSupported() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    }
+}
