@@ -85,7 +85,7 @@ import java.util.regex.Pattern;
  * are written as the job sees them ({@code /var/vcap/REL}) and map to {@code $ROOT/REL} on the
  * host, the identity mapping in production.
  *
- * <p>Ownership: {@code owner=user} on host-preparation steps is the job's user, vcap, also for a
+ * <p>Ownership: {@code owner=vcap} on host-preparation steps is the job's user, vcap, also for a
  * privileged process (which runs as root): bpm chowns its directories, volumes and log files to
  * vcap whatever the process runs as (§4.12), and the job's other, unprivileged processes share
  * them. The log directory is {@code 0750}, the mode bpm gives it when it opens bpm.log before
@@ -253,22 +253,22 @@ public final class Lowering {
                     String lock = external("data/bpm/locks/" + ContainerId.volumeLockName(v.path()));
                     steps.add(new ShareVolume(host, lock, at.at(v.pointer() + "/shared")));
                 }
-                if (!v.mountOnly()) steps.add(new VolumeDir(host, DIR_MODE, Owner.USER, at.at(v.pointer())));
+                if (!v.mountOnly()) steps.add(new VolumeDir(host, DIR_MODE, Owner.VCAP, at.at(v.pointer())));
             }
-            steps.add(new MakeDir(logDir(), LOG_DIR_MODE, Owner.USER, Provenance.DEFAULT));
-            steps.add(new MakeDir(external("sys/run/" + job), DIR_MODE, Owner.USER, Provenance.DEFAULT));
-            steps.add(new MakeDir(tmpDir(), DIR_MODE, Owner.USER, Provenance.DEFAULT));
+            steps.add(new MakeDir(logDir(), LOG_DIR_MODE, Owner.VCAP, Provenance.DEFAULT));
+            steps.add(new MakeDir(external("sys/run/" + job), DIR_MODE, Owner.VCAP, Provenance.DEFAULT));
+            steps.add(new MakeDir(tmpDir(), DIR_MODE, Owner.VCAP, Provenance.DEFAULT));
             if (p.ephemeralDisk()) {
-                steps.add(new MakeDir(dataDir(), DIR_MODE, Owner.USER, at.at(p.pointer() + "/ephemeral_disk")));
+                steps.add(new MakeDir(dataDir(), DIR_MODE, Owner.VCAP, at.at(p.pointer() + "/ephemeral_disk")));
             }
             if (p.persistentDisk()) {
                 Provenance disk = at.at(p.pointer() + "/persistent_disk");
                 steps.add(new RequireDir(external("store"), "requested persistent disk does not exist", disk));
-                steps.add(new MakeDir(storeDir(), DIR_MODE, Owner.USER, disk));
+                steps.add(new MakeDir(storeDir(), DIR_MODE, Owner.VCAP, disk));
             }
             Provenance name = at.at(p.pointer() + "/name");
-            steps.add(new OpenLog(stdoutLog(), LOG_FILE_MODE, Owner.USER, name));
-            steps.add(new OpenLog(stderrLog(), LOG_FILE_MODE, Owner.USER, name));
+            steps.add(new OpenLog(stdoutLog(), LOG_FILE_MODE, Owner.VCAP, name));
+            steps.add(new OpenLog(stderrLog(), LOG_FILE_MODE, Owner.VCAP, name));
             if (p.hooks() != null) {
                 String program = p.hooks().preStart();
                 if (program.isEmpty()) {

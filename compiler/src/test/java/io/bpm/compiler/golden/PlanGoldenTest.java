@@ -118,8 +118,11 @@ class PlanGoldenTest {
         return checked.config().map(c -> c.processes().size()).orElse(0);
     }
 
+    /** Every plan approved here also passes the verifier the executor runs before applying it. */
     static List<Plan> plans(Frontend.Result checked, String job) {
-        return Lowering.lowerAll(checked, new LowerOptions(job, GOLDEN_VERSION, LowerOptions.DEFAULT_INIT));
+        List<Plan> plans = Lowering.lowerAll(checked, new LowerOptions(job, GOLDEN_VERSION, LowerOptions.DEFAULT_INIT));
+        plans.forEach(io.bpm.executor.plan.Verifier::require);
+        return plans;
     }
 
     static String text(List<Plan> plans) {
@@ -199,6 +202,7 @@ class PlanGoldenTest {
                 } catch (RuntimeException e) {
                     throw new AssertionError(rel + " process " + p.name() + " does not lower: " + e.getMessage(), e);
                 }
+                io.bpm.executor.plan.Verifier.require(plan);
                 String text = PlanText.write(plan);
                 try {
                     assertEquals(plan, PlanText.read(text), rel + " process " + p.name() + " changes through its text");

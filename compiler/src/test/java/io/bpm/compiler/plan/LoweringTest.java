@@ -211,18 +211,18 @@ class LoweringTest {
                 .toList();
         assertEquals(List.of(
                 "mkdir $ROOT/sys/run/bpm/example mode=0700 owner=root",
-                "volume $ROOT/data/volume/1 mode=0700 owner=user",
-                "volume $ROOT/data/volume/jna-tmp mode=0700 owner=user",
-                "volume $ROOT/data/volume/2 mode=0700 owner=user",
-                "volume $ROOT/data/volume/2 mode=0700 owner=user",
-                "volume $ROOT/data/example mode=0700 owner=user",
-                "volume $ROOT/store/example mode=0700 owner=user",
-                "mkdir $ROOT/sys/log/example mode=0750 owner=user",
-                "mkdir $ROOT/sys/run/example mode=0700 owner=user",
-                "mkdir $ROOT/data/example/tmp mode=0700 owner=user",
-                "mkdir $ROOT/data/example mode=0700 owner=user",
-                "open-log $ROOT/sys/log/example/server.stdout.log mode=0600 owner=user",
-                "open-log $ROOT/sys/log/example/server.stderr.log mode=0600 owner=user"), prep, "§5.2 in bpm's order");
+                "volume $ROOT/data/volume/1 mode=0700 owner=vcap",
+                "volume $ROOT/data/volume/jna-tmp mode=0700 owner=vcap",
+                "volume $ROOT/data/volume/2 mode=0700 owner=vcap",
+                "volume $ROOT/data/volume/2 mode=0700 owner=vcap",
+                "volume $ROOT/data/example mode=0700 owner=vcap",
+                "volume $ROOT/store/example mode=0700 owner=vcap",
+                "mkdir $ROOT/sys/log/example mode=0750 owner=vcap",
+                "mkdir $ROOT/sys/run/example mode=0700 owner=vcap",
+                "mkdir $ROOT/data/example/tmp mode=0700 owner=vcap",
+                "mkdir $ROOT/data/example mode=0700 owner=vcap",
+                "open-log $ROOT/sys/log/example/server.stdout.log mode=0600 owner=vcap",
+                "open-log $ROOT/sys/log/example/server.stderr.log mode=0600 owner=vcap"), prep, "§5.2 in bpm's order");
     }
 
     // ------------------------------------------------------------------------------ identity
@@ -374,7 +374,7 @@ class LoweringTest {
         RequireDir require = plan.one(RequireDir.class);
         assertEquals("$ROOT/store", require.path());
         assertTrue(plan.steps(MakeDir.class).stream().anyMatch(d -> d.path().equals("$ROOT/store/example")
-                && d.mode() == 0700 && d.owner() == Owner.USER));
+                && d.mode() == 0700 && d.owner() == Owner.VCAP));
         assertFalse(binds(plan).stream().anyMatch(b -> b.startsWith("/var/vcap/data/example ")), "no ephemeral disk asked for");
         assertFalse(plan.steps(MakeDir.class).stream().anyMatch(d -> d.path().equals("$ROOT/data/example")));
         assertTrue(lower(MINIMAL).steps(RequireDir.class).isEmpty());
@@ -388,7 +388,7 @@ class LoweringTest {
                 """));
         assertTrue(binds(plan).contains("/var/vcap/data/example $ROOT/data/example rbind,noexec,nosuid,nodev,rw"));
         assertTrue(plan.steps(MakeDir.class).stream().anyMatch(d -> d.path().equals("$ROOT/data/example")
-                && d.owner() == Owner.USER && d.from().text().endsWith("processes[0].ephemeral_disk")));
+                && d.owner() == Owner.VCAP && d.from().text().endsWith("processes[0].ephemeral_disk")));
     }
 
     @Test
@@ -458,7 +458,7 @@ class LoweringTest {
                 plan.steps(Mount.class).stream().filter(m -> m.target().equals("/sys")).findFirst().orElseThrow().options(),
                 "/sys stays ro");
         // host preparation is the same: bpm still chowns its directories to vcap
-        assertTrue(plan.steps(MakeDir.class).stream().anyMatch(d -> d.path().equals("$ROOT/data/example") && d.owner() == Owner.USER));
+        assertTrue(plan.steps(MakeDir.class).stream().anyMatch(d -> d.path().equals("$ROOT/data/example") && d.owner() == Owner.VCAP));
         assertTrue(plan.steps(Namespace.class).stream().anyMatch(n -> n.kind() == NamespaceKind.PID), "still its own pid namespace");
     }
 
@@ -558,11 +558,11 @@ class LoweringTest {
                 """));
         List<Step> prep = plan.steps().stream().filter(s -> s instanceof VolumeDir || s instanceof ShareVolume).toList();
         assertEquals(List.of(
-                new VolumeDir("$ROOT/data/example/a", 0700, Owner.USER, prep.get(0).from()),
+                new VolumeDir("$ROOT/data/example/a", 0700, Owner.VCAP, prep.get(0).from()),
                 new ShareVolume("$ROOT/data/other/shared",
                         "$ROOT/data/bpm/locks/vol-" + Lowering.sha256("/var/vcap/data/other/shared".getBytes(StandardCharsets.UTF_8)) + ".lock",
                         prep.get(1).from()),
-                new VolumeDir("$ROOT/data/other/shared", 0700, Owner.USER, prep.get(2).from()),
+                new VolumeDir("$ROOT/data/other/shared", 0700, Owner.VCAP, prep.get(2).from()),
                 new ShareVolume("$ROOT/data/other/only-mount",
                         "$ROOT/data/bpm/locks/vol-" + Lowering.sha256("/var/vcap/data/other/only-mount".getBytes(StandardCharsets.UTF_8)) + ".lock",
                         prep.get(3).from())), prep, "share before the volume, also with mount_only; no volume line for mount_only");

@@ -56,12 +56,12 @@ class OciExportTest {
         l.add("log bpm $ROOT/sys/log/" + job + "/bpm.log");
         l.add("user vcap");
         l.add("mkdir $ROOT/sys/run/bpm/" + job + " mode=0700 owner=root");
-        l.add("mkdir $ROOT/sys/log/" + job + " mode=0700 owner=user");
-        l.add("mkdir $ROOT/sys/run/" + job + " mode=0700 owner=user");
-        l.add("mkdir $ROOT/data/" + job + "/tmp mode=0700 owner=user");
-        if (ephemeralDisk) l.add("mkdir $ROOT/data/" + job + " mode=0700 owner=user");
-        l.add("open-log $ROOT/sys/log/" + job + "/" + job + ".stdout.log mode=0600 owner=user");
-        l.add("open-log $ROOT/sys/log/" + job + "/" + job + ".stderr.log mode=0600 owner=user");
+        l.add("mkdir $ROOT/sys/log/" + job + " mode=0700 owner=vcap");
+        l.add("mkdir $ROOT/sys/run/" + job + " mode=0700 owner=vcap");
+        l.add("mkdir $ROOT/data/" + job + "/tmp mode=0700 owner=vcap");
+        if (ephemeralDisk) l.add("mkdir $ROOT/data/" + job + " mode=0700 owner=vcap");
+        l.add("open-log $ROOT/sys/log/" + job + "/" + job + ".stdout.log mode=0600 owner=vcap");
+        l.add("open-log $ROOT/sys/log/" + job + "/" + job + ".stderr.log mode=0600 owner=vcap");
         l.add("namespace mnt");
         l.add("namespace pid");
         l.add("namespace uts");

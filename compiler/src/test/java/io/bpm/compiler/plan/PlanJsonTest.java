@@ -90,10 +90,10 @@ class PlanJsonTest {
         s.add(new User("vcap", D));
         s.add(new MakeDir("$ROOT/sys/run/bpm/web", 0700, Owner.ROOT, D));
         s.add(new ShareVolume("$ROOT/data/shared", "$ROOT/data/bpm/locks/vol-" + "ab".repeat(32) + ".lock", vol));
-        s.add(new VolumeDir("$ROOT/data/shared", 0700, Owner.USER, vol));
+        s.add(new VolumeDir("$ROOT/data/shared", 0700, Owner.VCAP, vol));
         s.add(new RequireDir("$ROOT/store", "requested persistent disk does not exist",
                 Provenance.at("bpm.yml", 6, 5, "processes[0].persistent_disk")));
-        s.add(new OpenLog("$ROOT/sys/log/web/worker.stdout.log", 0600, Owner.USER, D));
+        s.add(new OpenLog("$ROOT/sys/log/web/worker.stdout.log", 0600, Owner.VCAP, D));
         s.add(new Hook("$ROOT/jobs/web/bin/pre-start", Provenance.at("bpm.yml", 7, 16, "processes[0].hooks.pre_start")));
         for (NamespaceKind k : NamespaceKind.values()) s.add(new Namespace(k, D));
         s.add(new Mount("proc", "proc", "/proc", List.of(), false, D));
@@ -141,9 +141,9 @@ class PlanJsonTest {
         s.add(new Log(LogStream.BPM, "$ROOT/sys/log/web/bpm.log", D));
         s.add(new User("vcap", D));
         s.add(new MakeDir("$ROOT/sys/run/bpm/web", 0700, Owner.ROOT, D));
-        s.add(new MakeDir("$ROOT/sys/log/web", 0700, Owner.USER, D));
-        s.add(new OpenLog("$ROOT/sys/log/web/web.stdout.log", 0600, Owner.USER, D));
-        s.add(new OpenLog("$ROOT/sys/log/web/web.stderr.log", 0600, Owner.USER, D));
+        s.add(new MakeDir("$ROOT/sys/log/web", 0700, Owner.VCAP, D));
+        s.add(new OpenLog("$ROOT/sys/log/web/web.stdout.log", 0600, Owner.VCAP, D));
+        s.add(new OpenLog("$ROOT/sys/log/web/web.stderr.log", 0600, Owner.VCAP, D));
         for (NamespaceKind k : NamespaceKind.values()) s.add(new Namespace(k, D));
         s.add(new Mount("proc", "proc", "/proc", List.of(), false, D));
         s.add(new Mount("tmpfs", "tmpfs", "/dev", List.of("nosuid", "noexec", "mode=755"), false, D));
@@ -307,7 +307,7 @@ class PlanJsonTest {
         assertEquals("0600", find(steps, "open-log").get("mode").asText());
         assertEquals("stdout", find(steps, "log").get("stream").asText());
         assertEquals("mnt", find(steps, "namespace").get("kind").asText());
-        assertEquals("user", find(steps, "volume").get("owner").asText());
+        assertEquals("vcap", find(steps, "volume").get("owner").asText());
         assertTrue(find(steps, "mount-glob").get("exclude").isArray());
         JsonNode mem = find(steps, "cgroup");
         assertEquals(1073741824L, mem.get("value").asLong());

@@ -12,7 +12,13 @@ public final class InvalidPlanException extends RuntimeException {
     private final List<PlanViolation> violations;
 
     public InvalidPlanException(List<PlanViolation> violations) {
-        super(message(violations));
+        super(message(violations, null));
+        this.violations = List.copyOf(violations);
+    }
+
+    /** With the text line of each step, so the message names the line an operator can open. */
+    public InvalidPlanException(List<PlanViolation> violations, java.util.function.IntUnaryOperator lineOfStep) {
+        super(message(violations, lineOfStep));
         this.violations = List.copyOf(violations);
     }
 
@@ -26,9 +32,11 @@ public final class InvalidPlanException extends RuntimeException {
         return violations.getFirst();
     }
 
-    private static String message(List<PlanViolation> violations) {
+    private static String message(List<PlanViolation> violations, java.util.function.IntUnaryOperator lineOfStep) {
         if (violations.isEmpty()) throw new IllegalArgumentException("an invalid plan has at least one violation");
-        String first = "invalid plan: " + violations.getFirst();
+        PlanViolation v = violations.getFirst();
+        int line = lineOfStep == null || v.stepIndex() < 0 ? 0 : lineOfStep.applyAsInt(v.stepIndex());
+        String first = "invalid plan: " + (line > 0 ? "line " + line + ", " : "") + v;
         int more = violations.size() - 1;
         return more == 0 ? first : first + " (and " + more + " more)";
     }

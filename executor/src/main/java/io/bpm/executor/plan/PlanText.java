@@ -185,7 +185,23 @@ public final class PlanText {
     record Line(int number, List<String> fields, String comment) {
     }
 
+    /** A plan as read, with the text line (1-based) of each step, for messages that name lines. */
+    public record Parsed(Plan plan, List<Integer> stepLines) {
+        public Parsed {
+            stepLines = List.copyOf(stepLines);
+        }
+
+        /** The text line of step {@code index}, or 0 for the header or the plan as a whole. */
+        public int lineOf(int index) {
+            return index >= 0 && index < stepLines.size() ? stepLines.get(index) : 0;
+        }
+    }
+
     public static Plan read(String text) throws PlanFormatException {
+        return parse(text).plan();
+    }
+
+    public static Parsed parse(String text) throws PlanFormatException {
         List<Line> lines = new ArrayList<>();
         String[] raw = text.split("\n", -1);
         for (int i = 0; i < raw.length; i++) {
@@ -199,8 +215,12 @@ public final class PlanText {
         if (lines.size() < 5) throw new PlanFormatException(lines.isEmpty() ? 1 : lines.getLast().number(), "incomplete plan: the five header lines are missing");
         Header header = header(lines.subList(0, 5));
         List<Step> steps = new ArrayList<>();
-        for (Line l : lines.subList(5, lines.size())) steps.add(step(l));
-        return new Plan(header, steps);
+        List<Integer> numbers = new ArrayList<>();
+        for (Line l : lines.subList(5, lines.size())) {
+            steps.add(step(l));
+            numbers.add(l.number());
+        }
+        return new Parsed(new Plan(header, steps), numbers);
     }
 
     private static Header header(List<Line> h) throws PlanFormatException {
@@ -337,8 +357,8 @@ public final class PlanText {
             String v = keyed("owner");
             return switch (v) {
                 case "root" -> Owner.ROOT;
-                case "user" -> Owner.USER;
-                default -> throw error("owner must be root or user, found '" + v + "'");
+                case "vcap" -> Owner.VCAP;
+                default -> throw error("owner must be root or vcap, found '" + v + "'");
             };
         }
 

@@ -47,14 +47,14 @@ public sealed interface Step {
     // ---- host preparation, before the sandbox exists -----------------------------------------
 
     /**
-     * {@code mkdir PATH mode=0700 owner=root|user}: create the directory and any missing parents
+     * {@code mkdir PATH mode=0700 owner=root|vcap}: create the directory and any missing parents
      * (parents 0700, root-owned); an existing directory keeps its mode; the leaf is chowned to
      * the owner every time.
      */
     record MakeDir(String path, int mode, Owner owner, Provenance from) implements Step { }
 
     /**
-     * {@code volume PATH mode=0700 owner=user}: an additional volume's host path as bpm treats
+     * {@code volume PATH mode=0700 owner=vcap}: an additional volume's host path as bpm treats
      * it: created like {@link MakeDir} when missing; an existing directory is chmodded to mode;
      * an existing file only chowned. Never follows a symlink a job could have planted.
      */
@@ -70,7 +70,7 @@ public sealed interface Step {
     record RequireDir(String path, String reason, Provenance from) implements Step { }
 
     /**
-     * {@code open-log PATH mode=0600 owner=user}: open for appending, creating it, refusing a
+     * {@code open-log PATH mode=0600 owner=vcap}: open for appending, creating it, refusing a
      * symlink (O_NOFOLLOW), then fchown through the descriptor.
      */
     record OpenLog(String path, int mode, Owner owner, Provenance from) implements Step { }
@@ -81,7 +81,12 @@ public sealed interface Step {
      */
     record Hook(String program, Provenance from) implements Step { }
 
-    enum Owner { ROOT, USER }
+    /**
+     * Who owns what host preparation creates: root, or vcap, the job's user. vcap also for a
+     * privileged process (which runs as root), as bpm does: the job's other processes share
+     * these directories.
+     */
+    enum Owner { ROOT, VCAP }
 
     // ---- the sandbox --------------------------------------------------------------------------
 

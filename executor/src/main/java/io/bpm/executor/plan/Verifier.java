@@ -282,6 +282,12 @@ public final class Verifier {
         if (!found.isEmpty()) throw new InvalidPlanException(found);
     }
 
+    /** The same for a plan read from text: the exception names the plan line of the first violation. */
+    public static void require(PlanText.Parsed parsed) {
+        List<PlanViolation> found = check(parsed.plan());
+        if (!found.isEmpty()) throw new InvalidPlanException(found, parsed::lineOf);
+    }
+
     /** Whether a plan runs privileged ({@code user root}). */
     public static boolean isPrivileged(Plan plan) {
         for (Step s : plan.steps()) {

@@ -54,10 +54,10 @@ class PlanTextTest {
         for (LogStream ls : LogStream.values()) s.add(new Log(ls, "$ROOT/sys/log/" + v, P));
         s.add(new User(v, P));
         s.add(new MakeDir("/a/" + v, 0700, Owner.ROOT, P));
-        s.add(new VolumeDir("/b/" + v, 0750, Owner.USER, P));
+        s.add(new VolumeDir("/b/" + v, 0750, Owner.VCAP, P));
         s.add(new ShareVolume("/c/" + v, "$ROOT/lock " + v, P));
         s.add(new RequireDir("/d/" + v, "needs " + v, P));
-        s.add(new OpenLog("/e/" + v, 0600, Owner.USER, P));
+        s.add(new OpenLog("/e/" + v, 0600, Owner.VCAP, P));
         s.add(new Hook("/f/" + v, P));
         for (NamespaceKind k : NamespaceKind.values()) s.add(new Namespace(k, Provenance.DEFAULT));
         s.add(new Mount("bind", "$ROOT/" + v, "/var/vcap/" + v, List.of("rbind", "noexec", "rw"), false, P));
@@ -157,6 +157,16 @@ class PlanTextTest {
             assertTrue(e.getMessage().contains(c.words()), e.getMessage());
             if (c.line() > 0) assertEquals(c.line(), e.getLine(), e.getMessage());
         }
+    }
+
+    @Test
+    void aViolationNamesItsPlanLine() throws Exception {
+        Plan valid = Plans.valid();
+        String text = "# hand-edited\n" + PlanText.write(valid).replace("\ncwd /var/vcap/jobs/web", "\ncwd relative/dir");
+        PlanText.Parsed parsed = PlanText.parse(text);
+        int line = text.lines().toList().indexOf(text.lines().filter(x -> x.startsWith("cwd ")).findFirst().orElseThrow()) + 1;
+        InvalidPlanException e = assertThrows(InvalidPlanException.class, () -> Verifier.require(parsed));
+        assertTrue(e.getMessage().contains("line " + line + ", "), e.getMessage());
     }
 
     @Test

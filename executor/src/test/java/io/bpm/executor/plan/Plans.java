@@ -91,12 +91,12 @@ public final class Plans {
         s.add(new User("vcap", D));
         // 3. host preparation
         s.add(new MakeDir("$ROOT/sys/run/bpm/web", 0700, Owner.ROOT, D));
-        s.add(new MakeDir("$ROOT/sys/log/web", 0750, Owner.USER, D)); // 0750: bpm.log setup creates it first
-        s.add(new MakeDir("$ROOT/sys/run/web", 0700, Owner.USER, D));
-        s.add(new MakeDir("$ROOT/data/web/tmp", 0700, Owner.USER, D));
-        s.add(new MakeDir("$ROOT/data/web", 0700, Owner.USER, at(7, 3, "ephemeral_disk")));
-        s.add(new OpenLog("$ROOT/sys/log/web/web.stdout.log", 0600, Owner.USER, D));
-        s.add(new OpenLog("$ROOT/sys/log/web/web.stderr.log", 0600, Owner.USER, D));
+        s.add(new MakeDir("$ROOT/sys/log/web", 0750, Owner.VCAP, D)); // 0750: bpm.log setup creates it first
+        s.add(new MakeDir("$ROOT/sys/run/web", 0700, Owner.VCAP, D));
+        s.add(new MakeDir("$ROOT/data/web/tmp", 0700, Owner.VCAP, D));
+        s.add(new MakeDir("$ROOT/data/web", 0700, Owner.VCAP, at(7, 3, "ephemeral_disk")));
+        s.add(new OpenLog("$ROOT/sys/log/web/web.stdout.log", 0600, Owner.VCAP, D));
+        s.add(new OpenLog("$ROOT/sys/log/web/web.stderr.log", 0600, Owner.VCAP, D));
         // 4. namespaces
         s.add(new Namespace(NamespaceKind.MNT, D));
         s.add(new Namespace(NamespaceKind.PID, D));

@@ -94,9 +94,9 @@ class VerifierTest {
         // a shared writable additional volume, a pre-start hook, persistent disk, unrestricted volumes
         Plan rich = insert(p, index(p, OpenLog.class), new ShareVolume("$ROOT/data/shared",
                 "$ROOT/data/bpm/locks/vol-" + "ab".repeat(32) + ".lock", D));
-        rich = insert(rich, index(rich, OpenLog.class), new VolumeDir("$ROOT/data/shared", 0700, Owner.USER, D));
+        rich = insert(rich, index(rich, OpenLog.class), new VolumeDir("$ROOT/data/shared", 0700, Owner.VCAP, D));
         rich = insert(rich, index(rich, OpenLog.class), new Step.RequireDir("$ROOT/store", "persistent disk", D));
-        rich = insert(rich, index(rich, OpenLog.class), new MakeDir("$ROOT/store/web", 0700, Owner.USER, D));
+        rich = insert(rich, index(rich, OpenLog.class), new MakeDir("$ROOT/store/web", 0700, Owner.VCAP, D));
         rich = insert(rich, index(rich, Step.Namespace.class), new Step.Hook("/var/vcap/jobs/web/bin/pre-start", D));
         rich = insert(rich, mountIndex(rich, "/var/vcap/data/web"), new Mount("bind", "$ROOT/data/shared",
                 "/var/vcap/data/shared", List.of("rbind", "exec", "nosuid", "nodev", "rw"), false, D));
@@ -235,9 +235,9 @@ class VerifierTest {
                 step(Verifier.IDENTITY_PATH, "state of another process", StateDir.class, x -> new StateDir("$ROOT/sys/run/bpm-state/bpm-other", D)),
                 step(Verifier.IDENTITY_PATH, "state over bpm's data", StateDir.class, x -> new StateDir("$ROOT/data/bpm", D)),
                 step(Verifier.IDENTITY_PATH, "open-log of another file", OpenLog.class,
-                        x -> new OpenLog("$ROOT/sys/log/web/other.log", 0600, Owner.USER, D)),
-                step(Verifier.HOST_PATH, "mkdir outside the root", MakeDir.class, x -> new MakeDir("/etc/web", 0700, Owner.USER, D)),
-                insertBefore(Verifier.HOST_PATH, "volume outside the root", OpenLog.class, new VolumeDir("/etc", 0700, Owner.USER, D)),
+                        x -> new OpenLog("$ROOT/sys/log/web/other.log", 0600, Owner.VCAP, D)),
+                step(Verifier.HOST_PATH, "mkdir outside the root", MakeDir.class, x -> new MakeDir("/etc/web", 0700, Owner.VCAP, D)),
+                insertBefore(Verifier.HOST_PATH, "volume outside the root", OpenLog.class, new VolumeDir("/etc", 0700, Owner.VCAP, D)),
                 insertBefore(Verifier.HOST_PATH, "volume lock elsewhere", OpenLog.class, new ShareVolume("$ROOT/data/shared", "$ROOT/data/x.lock", D)),
                 step(Verifier.MODE, "setuid directory", MakeDir.class, x -> new MakeDir(x.path(), 04755, x.owner(), D)),
                 step(Verifier.MODE, "negative mode", OpenLog.class, x -> new OpenLog(x.path(), -1, x.owner(), D)),
@@ -454,7 +454,7 @@ class VerifierTest {
     /** One step of every kind, so that adding a kind fails here until the verifier knows it. */
     static List<Step> everyKind() {
         List<Step> all = new ArrayList<>(Plans.valid().steps());
-        all.add(new VolumeDir("$ROOT/data/v", 0700, Owner.USER, D));
+        all.add(new VolumeDir("$ROOT/data/v", 0700, Owner.VCAP, D));
         all.add(new ShareVolume("$ROOT/data/v", "$ROOT/data/bpm/locks/vol-" + "0".repeat(64) + ".lock", D));
         all.add(new Step.RequireDir("$ROOT/store", "persistent disk", D));
         all.add(new Step.Hook("/var/vcap/jobs/web/bin/pre-start", D));
