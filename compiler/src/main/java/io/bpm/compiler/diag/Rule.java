@@ -92,7 +92,9 @@ public enum Rule {
     JOB_UNKNOWN(322, "job-unknown", Severity.INFO, false,
             "The job name is unknown, so checks that need it were skipped."),
     UNRESTRICTED_ROOT(323, "unrestricted-root", Severity.ERROR, false,
-            "An unrestricted volume of / would replace the job's whole root; it cannot be compiled.");
+            "An unrestricted volume of / would replace the job's whole root; it cannot be compiled."),
+    PATH_NOT_CANONICAL(324, "path-not-canonical", Severity.ERROR, true,
+            "executable, workdir and hooks.pre_start must be canonical paths (no //, . or .. parts, no trailing /).");
 
     private final int number;
     private final String name;

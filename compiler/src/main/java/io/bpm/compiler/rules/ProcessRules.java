@@ -5,6 +5,7 @@ import io.bpm.compiler.model.Located;
 import io.bpm.compiler.model.Process;
 import io.bpm.compiler.model.Process.EnvVar;
 import io.bpm.executor.plan.Capability;
+import io.bpm.executor.plan.HostPath;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -86,11 +87,15 @@ final class ProcessRules {
             cx.at(Rule.PATH_NOT_ABSOLUTE, p.pointer() + "/executable",
                     "executable \"" + exe + "\" is not an absolute path; inside the job it would be looked up in PATH, starting with /var/vcap/jobs/JOB/bin",
                     "write the full path, e.g. /var/vcap/packages/PACKAGE/bin/" + lastSegment(exe));
+        } else {
+            canonical("executable", exe, p.pointer() + "/executable", cx);
         }
         if (!p.workdir().isEmpty() && !p.workdir().startsWith("/")) {
             cx.at(Rule.PATH_NOT_ABSOLUTE, p.pointer() + "/workdir",
                     "workdir \"" + p.workdir() + "\" is not an absolute path",
                     "write the full path, e.g. /var/vcap/data/JOB; without workdir the process starts in /var/vcap/jobs/JOB");
+        } else if (!p.workdir().isEmpty()) {
+            canonical("workdir", p.workdir(), p.pointer() + "/workdir", cx);
         }
         if (p.hooks() != null) {
             String hook = p.hooks().preStart();
@@ -103,7 +108,18 @@ final class ProcessRules {
                 cx.at(Rule.PATH_NOT_ABSOLUTE, ptr,
                         "pre_start \"" + hook + "\" is not an absolute path; bpm would look it up in its own PATH on the host",
                         "write the full path, e.g. /var/vcap/jobs/JOB/bin/" + lastSegment(hook));
+            } else {
+                canonical("pre_start", hook, ptr, cx);
             }
+        }
+    }
+
+    /** A path the job sees must say plainly where it is: the plan is reviewed and verified as written. */
+    private static void canonical(String key, String path, String ptr, LintContext cx) {
+        String clean = HostPath.clean(path);
+        if (!clean.equals(path)) {
+            cx.at(Rule.PATH_NOT_CANONICAL, ptr, key + " \"" + printable(path) + "\" is not canonical; it means " + clean,
+                    "write " + clean, clean);
         }
     }
 

@@ -131,6 +131,9 @@ public final class SchemaFindings {
         }
         if (exp.equals("true or false")) return "write true or false (without quotes)";
         if (exp.equals("a list")) return "write one '- item' per line, or [a, b]";
+        if (exp.startsWith("a mapping") && v != null && v.isArray() && v.size() > 0 && v.get(0).has("name")) {
+            return "this looks like a list of processes: put 'processes:' on the first line and indent the list under it";
+        }
         if (exp.startsWith("a mapping")) return "write 'key: value' lines indented under the key";
         return null;
     }
