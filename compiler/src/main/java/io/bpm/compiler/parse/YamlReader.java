@@ -257,7 +257,19 @@ public final class YamlReader {
     }
 
     private void refuse(Span at, String why) {
-        findings.report(Rule.INPUT_REFUSED, at, "", "refusing to read this file: " + oneLine(why), null);
+        String reason = oneLine(why);
+        String hint = null;
+        if (reason.contains("Nesting Depth exceeded")) {
+            reason = "the document nests deeper than " + MAX_DEPTH + " levels (a bpm.yml needs about 6)";
+            hint = "is this the right file? a bpm.yml is a short list of processes";
+        } else if (reason.contains("exceeds the limit")) {
+            reason = "the document is longer than " + MAX_CODE_POINTS + " characters";
+            hint = "is this the right file? a bpm.yml is a few KB";
+        } else if (reason.contains("Number of aliases")) {
+            reason = "the document uses more than " + MAX_ALIASES + " aliases (an alias bomb?)";
+            hint = "write the values out; a bpm.yml needs few if any aliases";
+        }
+        findings.report(Rule.INPUT_REFUSED, at, "", "refusing to read this file: " + reason, hint);
     }
 
     private static Span span(Node n) {
