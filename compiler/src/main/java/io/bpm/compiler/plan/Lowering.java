@@ -16,6 +16,7 @@ import io.bpm.executor.plan.ContainerId;
 import io.bpm.executor.plan.Header;
 import io.bpm.executor.plan.HostPath;
 import io.bpm.executor.plan.Plan;
+import io.bpm.executor.plan.PlanCache;
 import io.bpm.executor.plan.Provenance;
 import io.bpm.executor.plan.Step;
 import io.bpm.executor.plan.Step.Capabilities;
@@ -46,11 +47,8 @@ import io.bpm.executor.plan.Step.StateDir;
 import io.bpm.executor.plan.Step.Stop;
 import io.bpm.executor.plan.Step.User;
 import io.bpm.executor.plan.Step.VolumeDir;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -180,7 +178,7 @@ public final class Lowering {
         Objects.requireNonNull(where, "where");
         Objects.requireNonNull(sourceFileName, "sourceFileName");
         Objects.requireNonNull(sourceBytes, "sourceBytes");
-        Header header = new Header(Header.FORMAT, options.compilerVersion(), sha256(sourceBytes),
+        Header header = new Header(Header.FORMAT, options.compilerVersion(), PlanCache.sha256(sourceBytes),
                 options.job(), process.name());
         return new Plan(header, new Builder(process, options, new Origins(baseName(sourceFileName), where)).steps());
     }
@@ -619,13 +617,5 @@ public final class Lowering {
     static String baseName(String fileName) {
         int slash = fileName.lastIndexOf('/');
         return slash >= 0 ? fileName.substring(slash + 1) : fileName;
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK provides SHA-256", e);
-        }
     }
 }

@@ -272,7 +272,7 @@ class LoweringTest {
         assertEquals("test", plan.header().compiler());
         assertEquals(JOB, plan.header().job());
         assertEquals("example", plan.header().process());
-        assertEquals(Lowering.sha256(MINIMAL.getBytes(StandardCharsets.UTF_8)), plan.header().sourceSha256());
+        assertEquals(io.bpm.executor.plan.PlanCache.sha256(MINIMAL.getBytes(StandardCharsets.UTF_8)), plan.header().sourceSha256());
         assertTrue(plan.header().sourceSha256().matches("[0-9a-f]{64}"));
         Frontend.Result r = check(MINIMAL);
         assertEquals(Version.get(), Lowering.lower(r, "example", LowerOptions.of(JOB)).header().compiler());
@@ -560,11 +560,11 @@ class LoweringTest {
         assertEquals(List.of(
                 new VolumeDir("$ROOT/data/example/a", 0700, Owner.VCAP, prep.get(0).from()),
                 new ShareVolume("$ROOT/data/other/shared",
-                        "$ROOT/data/bpm/locks/vol-" + Lowering.sha256("/var/vcap/data/other/shared".getBytes(StandardCharsets.UTF_8)) + ".lock",
+                        "$ROOT/data/bpm/locks/vol-" + io.bpm.executor.plan.PlanCache.sha256("/var/vcap/data/other/shared".getBytes(StandardCharsets.UTF_8)) + ".lock",
                         prep.get(1).from()),
                 new VolumeDir("$ROOT/data/other/shared", 0700, Owner.VCAP, prep.get(2).from()),
                 new ShareVolume("$ROOT/data/other/only-mount",
-                        "$ROOT/data/bpm/locks/vol-" + Lowering.sha256("/var/vcap/data/other/only-mount".getBytes(StandardCharsets.UTF_8)) + ".lock",
+                        "$ROOT/data/bpm/locks/vol-" + io.bpm.executor.plan.PlanCache.sha256("/var/vcap/data/other/only-mount".getBytes(StandardCharsets.UTF_8)) + ".lock",
                         prep.get(3).from())), prep, "share before the volume, also with mount_only; no volume line for mount_only");
         assertEquals("bpm.yml:5:5 processes[0].additional_volumes[0]", prep.get(0).from().text());
         assertEquals("bpm.yml:7:13 processes[0].additional_volumes[1].shared", prep.get(1).from().text());
@@ -574,7 +574,7 @@ class LoweringTest {
                 "/var/vcap/data/other/only-mount $ROOT/data/other/only-mount rbind,exec,nosuid,nodev,ro",
                 "/var/vcap/sys/run/example $ROOT/sys/run/example rbind,noexec,nosuid,nodev,ro")));
         // the lock is the one ContainerId names
-        assertEquals("vol-" + Lowering.sha256("/var/vcap/data/other/shared".getBytes(StandardCharsets.UTF_8)) + ".lock",
+        assertEquals("vol-" + io.bpm.executor.plan.PlanCache.sha256("/var/vcap/data/other/shared".getBytes(StandardCharsets.UTF_8)) + ".lock",
                 io.bpm.executor.plan.ContainerId.volumeLockName("/var/vcap/data/other/shared"));
     }
 

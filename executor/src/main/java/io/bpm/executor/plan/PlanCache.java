@@ -69,6 +69,15 @@ public final class PlanCache {
 
     private final Path dir;
 
+    /** The cache key of a bpm.yml: the lowercase hex SHA-256 of its exact bytes (also in the plan header). */
+    public static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
+    }
+
     /** A cache in this directory (created on the first {@link #store}). */
     public PlanCache(Path dir) {
         this.dir = dir.toAbsolutePath().normalize();

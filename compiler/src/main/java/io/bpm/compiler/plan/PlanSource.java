@@ -1,0 +1,110 @@
+package io.bpm.compiler.plan;
+
+import io.bpm.compiler.Frontend;
+import io.bpm.compiler.Version;
+import io.bpm.compiler.diag.Diagnostic;
+import io.bpm.compiler.source.SourceFile;
+import io.bpm.executor.plan.Plan;
+import io.bpm.executor.plan.PlanCache;
+import io.bpm.executor.plan.PlanFormatException;
+import io.bpm.executor.plan.PlanText;
+import io.bpm.executor.plan.Verifier;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where {@code bpm start} gets its plan: from the cache when the bpm.yml bytes and the compiler
+ * version are unchanged, else freshly compiled (and cached). The cache-hit path reads bytes,
+ * hashes them and reads plan text: it touches no YAML, schema or JSON class, which is what
+ * keeps a start on an unchanged job fast. Either way the plan is verified before it is used.
+ */
+public final class PlanSource {
+    private PlanSource() {
+    }
+
+    /** A plan ready to apply, and whether it came from the cache. */
+    public record Provided(PlanText.Parsed plan, String text, boolean cached) {
+    }
+
+    /** bpm.yml does not compile: its findings, ready to print. */
+    public static final class CompileFailure extends Exception {
+        private final List<Diagnostic> diagnostics;
+
+        CompileFailure(String message, List<Diagnostic> diagnostics) {
+            super(message);
+            this.diagnostics = List.copyOf(diagnostics);
+        }
+
+        public List<Diagnostic> diagnostics() {
+            return diagnostics;
+        }
+    }
+
+    /**
+     * The verified plan of {@code process} of {@code job}, compiled from {@code bpmYml}.
+     *
+     * @param cache where compiled plans of this process are kept
+     */
+    public static Provided forStart(Path bpmYml, String job, String process, PlanCache cache)
+            throws IOException, CompileFailure {
+        byte[] bytes = Files.readAllBytes(bpmYml);
+        String sha = PlanCache.sha256(bytes);
+        String version = Version.get();
+        Optional<String> hit = cache.lookup(sha, version);
+        if (hit.isPresent()) {
+            try {
+                PlanText.Parsed parsed = PlanText.parse(hit.get());
+                Header h = new Header(parsed);
+                if (h.matches(job, process)) {
+                    Verifier.require(parsed);
+                    return new Provided(parsed, hit.get(), true);
+                }
+            } catch (PlanFormatException | RuntimeException e) {
+                // A damaged or foreign entry is a miss: compile afresh and overwrite it.
+            }
+        }
+        return compile(bpmYml, bytes, job, process, cache, sha, version);
+    }
+
+    private static Provided compile(Path bpmYml, byte[] bytes, String job, String process, PlanCache cache,
+                                    String sha, String version) throws IOException, CompileFailure {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CompileFailure(bpmYml + " is not UTF-8 text", List.of());
+        }
+        Frontend.Result checked = Frontend.check(new SourceFile(bpmYml.toString(), text, bytes), new Frontend.Options(job, false));
+        if (checked.hasErrors()) throw new CompileFailure("failed to parse job configuration: " + bpmYml + " has errors", checked.diagnostics());
+        if (checked.config().flatMap(c -> c.process(process)).isEmpty()) {
+            throw new CompileFailure("process \"" + process + "\" is not defined in " + bpmYml, List.of());
+        }
+        Plan plan = Lowering.lower(checked, process, new LowerOptions(job, version, LowerOptions.DEFAULT_INIT));
+        Verifier.require(plan);
+        String planText = PlanText.write(plan);
+        cache.store(sha, version, planText);
+        try {
+            return new Provided(PlanText.parse(planText), planText, false);
+        } catch (PlanFormatException e) {
+            throw new IllegalStateException("a plan this compiler wrote does not read back: " + e.getMessage(), e);
+        }
+    }
+
+    /** The job and process a cached plan was compiled for (the cache is per process, but be sure). */
+    private record Header(String job, String process) {
+        Header(PlanText.Parsed parsed) {
+            this(parsed.plan().header().job(), parsed.plan().header().process());
+        }
+
+        boolean matches(String j, String p) {
+            return job.equals(j) && process.equals(p);
+        }
+    }
+}
