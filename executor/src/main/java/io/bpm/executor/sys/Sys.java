@@ -1,0 +1,165 @@
+package io.bpm.executor.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Raw Linux system calls through libc's variadic {@code syscall(2)}, the only libc function bpm
+ * binds. Raw rather than libc wrappers on purpose: glibc's setresuid and friends broadcast to
+ * every JVM thread, and the launch stub cannot call libc at all (ffm-facts §3).
+ *
+ * <p>Start-up cost is what matters here (ffm-facts §4): the linker and the one handle are made
+ * on first use, and every native call bpm makes, the launch stub included, has the same
+ * descriptor and options, so the JVM spins exactly one downcall shape.
+ */
+public final class Sys {
+    private Sys() { }
+
+    /** {@code long f(long, long, long, long, long, long, long)}: syscall's nr plus six arguments. */
+    static final FunctionDescriptor SHAPE = FunctionDescriptor.of(JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+
+    private static final class Ffm {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final Linker.Option[] OPTIONS = {
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno")};
+        static final MethodHandle SYSCALL =
+                LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(), SHAPE, OPTIONS);
+        static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO =
+                CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        // errno is captured into a per-thread segment: no allocation per call.
+        static final ThreadLocal<MemorySegment> CAPTURE =
+                ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    }
+
+    /** A handle for native code at {@code fn} with the one shape (used for the launch stub). */
+    static MethodHandle link(MemorySegment fn) {
+        return Ffm.LINKER.downcallHandle(fn, SHAPE, Ffm.OPTIONS);
+    }
+
+    /** Calls a handle made by {@link #link} (or the syscall handle) and returns rax unchanged. */
+    static long invoke(MethodHandle mh, long a0, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
+            return (long) mh.invokeExact(Ffm.CAPTURE.get(), a0, a1, a2, a3, a4, a5, a6);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Issues syscall {@code nr} with up to six arguments; returns its result or -errno. */
+    public static long raw(long nr, long... args) {
+        if (args.length > 6) throw new IllegalArgumentException("a syscall takes at most 6 arguments");
+        long r = invoke(Ffm.SYSCALL, nr, arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3),
+                arg(args, 4), arg(args, 5));
+        // libc's syscall() turns the kernel's -errno into -1 + errno; read errno only then,
+        // because the captured value is also written (stale) after successful calls.
+        return r == -1 ? -(int) Ffm.ERRNO.get(Ffm.CAPTURE.get(), 0L) : r;
+    }
+
+    /** Issues syscall {@code nr}; returns its (non-negative) result or throws naming call, args and errno. */
+    public static long syscall(long nr, long... args) {
+        long r = raw(nr, args);
+        if (r < 0) throw new SysException(nr, args, (int) -r);
+        return r;
+    }
+
+    private static long arg(long[] a, int i) {
+        return i < a.length ? a[i] : 0L;
+    }
+
+    // ---- the few calls the Java side of bpm makes itself --------------------------------------
+
+    public static int geteuid() {
+        return (int) syscall(Nr.GETEUID);
+    }
+
+    /** openat(AT_FDCWD, path, flags, mode); the exception message carries the path. */
+    public static int open(String path, int flags, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            long r = raw(Nr.OPENAT, Linux.AT_FDCWD, a.allocateFrom(path).address(), flags, mode);
+            if (r < 0) {
+                throw new SysException("openat", "AT_FDCWD, " + Tape.quote(path) + ", 0x"
+                        + Integer.toHexString(flags) + ", 0" + Integer.toOctalString(mode), (int) -r);
+            }
+            return (int) r;
+        }
+    }
+
+    /** close(2); EINTR is not retried (Linux has released the fd even then). */
+    public static void close(int fd) {
+        long r = raw(Nr.CLOSE, fd);
+        if (r < 0 && r != -Errno.EINTR) throw new SysException(Nr.CLOSE, new long[] {fd}, (int) -r);
+    }
+
+    /** pipe2(flags): {read end, write end}. */
+    public static int[] pipe(int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            syscall(Nr.PIPE2, fds.address(), flags);
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** read(2) into buf, retrying EINTR; 0 at end of file. */
+    public static long read(int fd, MemorySegment buf) {
+        long r;
+        do {
+            r = raw(Nr.READ, fd, buf.address(), buf.byteSize());
+        } while (r == -Errno.EINTR);
+        if (r < 0) throw new SysException(Nr.READ, new long[] {fd, buf.address(), buf.byteSize()}, (int) -r);
+        return r;
+    }
+
+    public static long mmap(long length, int prot, int flags) {
+        return syscall(Nr.MMAP, 0, length, prot, flags, -1, 0);
+    }
+
+    public static void mprotect(long addr, long length, int prot) {
+        syscall(Nr.MPROTECT, addr, length, prot);
+    }
+
+    public static void munmap(long addr, long length) {
+        syscall(Nr.MUNMAP, addr, length);
+    }
+
+    /** pidfd_send_signal(pidfd, sig, NULL, 0). */
+    public static void pidfdSendSignal(int pidfd, int sig) {
+        syscall(Nr.PIDFD_SEND_SIGNAL, pidfd, sig, 0, 0);
+    }
+
+    /** Blocks until the process behind pidfd ends and reaps it (waitid P_PIDFD, WEXITED). */
+    public static ExitStatus waitPidfd(int pidfd) {
+        return waitid(Linux.P_PIDFD, pidfd, Linux.WEXITED);
+    }
+
+    /** waitid(idtype, id, &info, options, NULL), retrying EINTR; null when WNOHANG found nothing. */
+    public static ExitStatus waitid(int idtype, long id, int options) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(128, 8);          // siginfo_t
+            long r;
+            do {
+                r = raw(Nr.WAITID, idtype, id, info.address(), options, 0);
+            } while (r == -Errno.EINTR);
+            if (r < 0) throw new SysException(Nr.WAITID, new long[] {idtype, id, info.address(), options, 0}, (int) -r);
+            int pid = info.get(JAVA_INT, 16);                 // si_pid
+            if (pid == 0) return null;                         // WNOHANG, nothing yet
+            int code = info.get(JAVA_INT, 8);                 // si_code
+            int status = info.get(JAVA_INT, 24);              // si_status
+            return code == Linux.CLD_EXITED
+                    ? new ExitStatus(pid, status, 0, false)
+                    : new ExitStatus(pid, -1, status, code == Linux.CLD_DUMPED);
+        }
+    }
+}
