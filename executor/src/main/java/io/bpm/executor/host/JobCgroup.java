@@ -1,0 +1,375 @@
+package io.bpm.executor.host;
+
+import io.bpm.executor.plan.Step.CgroupLimit;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One job's cgroup: a directory in the memory hierarchy and one in the pids hierarchy (the same
+ * directory on cgroup v2), made by {@link Cgroups#job}, or rebuilt from the paths start saved
+ * ({@link #at}) so that stop can kill and remove it.
+ *
+ * <p>Lifecycle: {@link #create}, {@link #apply} the plan's limits, {@link #openProcs} for the
+ * launcher (the child writes "0" into each before exec, so it is confined before it can fork),
+ * then at stop {@link #kill} whatever is left and {@link #remove}.
+ *
+ * <p>Limits written (the plan's values are bytes and a count):
+ * <ul>
+ *   <li>v1: memory.limit_in_bytes, memory.memsw.limit_in_bytes (the kernel keeps memsw >= memory
+ *       at every moment, so memsw goes first when the new memory limit is above the current memsw
+ *       limit, last otherwise), pids.max;</li>
+ *   <li>v2: memory.max, memory.swap.max (swap alone: the plan's memory+swap minus memory, as runc
+ *       converts it), pids.max, after enabling the controllers in the parent's
+ *       cgroup.subtree_control when they are not yet (cgroup v2 refuses that for a parent that
+ *       has processes of its own: then the error says so).</li>
+ * </ul>
+ */
+public final class JobCgroup {
+
+    /** How stop kills one process; {@link #SIGKILL} by default. */
+    @FunctionalInterface
+    public interface Killer {
+        void kill(long pid) throws IOException;
+
+        /**
+         * SIGKILL through {@link ProcessHandle}, which checks the process's start time before
+         * signalling (so a pid reused since it was listed is not hit). Refuses this JVM itself.
+         */
+        Killer SIGKILL = pid -> {
+            if (pid == ProcessHandle.current().pid()) {
+                throw new IllegalStateException("refusing to kill bpm itself: it is in the job's cgroup");
+            }
+            Optional<ProcessHandle> h = ProcessHandle.of(pid);
+            if (h.isPresent()) {
+                h.get().destroyForcibly();
+            }
+        };
+    }
+
+    private static final long POLL_NANOS = 5_000_000;
+
+    private final Path memoryDir;
+    private final boolean memoryUnified;
+    private final Path pidsDir;
+    private final boolean pidsUnified;
+    private final List<Path> dirs;
+
+    JobCgroup(Path memoryDir, boolean memoryUnified, Path pidsDir, boolean pidsUnified, Path trackDir) {
+        this(memoryDir, memoryUnified, pidsDir, pidsUnified, directories(memoryDir, pidsDir, trackDir));
+    }
+
+    private JobCgroup(Path memoryDir, boolean memoryUnified, Path pidsDir, boolean pidsUnified, List<Path> dirs) {
+        this.memoryDir = memoryDir;
+        this.memoryUnified = memoryUnified;
+        this.pidsDir = pidsDir;
+        this.pidsUnified = pidsUnified;
+        this.dirs = List.copyOf(dirs);
+    }
+
+    private static List<Path> directories(Path memoryDir, Path pidsDir, Path trackDir) {
+        List<Path> d = new ArrayList<>(2);
+        if (memoryDir != null) {
+            d.add(memoryDir);
+        }
+        if (pidsDir != null && !pidsDir.equals(memoryDir)) {
+            d.add(pidsDir);
+        }
+        if (trackDir != null) {
+            d.add(trackDir);
+        }
+        return d;
+    }
+
+    /**
+     * A job cgroup from the directories start recorded: enough to list, kill and remove it (no
+     * limits can be applied through it).
+     */
+    public static JobCgroup at(List<Path> dirs) {
+        return new JobCgroup(null, false, null, false, dirs);
+    }
+
+    /** The cgroup directories, one per hierarchy, for the state file. */
+    public List<Path> paths() {
+        return dirs;
+    }
+
+    /**
+     * Makes the directories. One that exists already is reused if it is empty (left by a crash);
+     * one with processes in it belongs to an instance still running, and is an error.
+     */
+    public void create() throws IOException {
+        for (Path d : dirs) {
+            try {
+                Files.createDirectory(d);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("cannot create cgroup " + d + ": something else is there", e);
+                }
+                Set<Long> left = pids(d);
+                if (!left.isEmpty()) {
+                    throw new IOException("cgroup " + d + " already exists with processes " + left
+                            + ": an earlier instance of this job is still running");
+                }
+            } catch (IOException e) {
+                throw new IOException("cannot create cgroup " + d + ": " + HostPreparation.describe(e), e);
+            }
+        }
+    }
+
+    /** Writes the plan's (bound) cgroup limits; see the class comment. */
+    public void apply(List<CgroupLimit> limits) throws IOException {
+        Long memory = null;
+        Long memsw = null;
+        Long pids = null;
+        for (CgroupLimit l : limits) {
+            if (l.limit().equals("memory")) {
+                memory = l.value();
+            } else if (l.limit().equals("memory+swap")) {
+                memsw = l.value();
+            } else if (l.limit().equals("pids")) {
+                pids = l.value();
+            } else {
+                throw new IllegalArgumentException("unknown cgroup limit " + l.limit());
+            }
+        }
+        if (memory != null || memsw != null) {
+            if (memoryDir == null) {
+                throw new IOException("the plan limits memory but this host has no memory cgroup controller");
+            }
+            if (memoryUnified) {
+                memoryV2(memory, memsw);
+            } else {
+                memoryV1(memory, memsw);
+            }
+        }
+        if (pids != null) {
+            if (pidsDir == null) {
+                throw new IOException("the plan limits processes but this host has no pids cgroup controller");
+            }
+            if (pidsUnified) {
+                enable(pidsDir, "pids");
+            }
+            write(pidsDir.resolve("pids.max"), Long.toString(pids));
+        }
+    }
+
+    private void memoryV1(Long memory, Long memsw) throws IOException {
+        Path limit = memoryDir.resolve("memory.limit_in_bytes");
+        Path swapLimit = memoryDir.resolve("memory.memsw.limit_in_bytes");
+        if (memory == null) {
+            write(swapLimit, Long.toString(memsw));
+        } else if (memsw == null) {
+            write(limit, Long.toString(memory));
+        } else if (memory > readLong(swapLimit)) {
+            write(swapLimit, Long.toString(memsw));
+            write(limit, Long.toString(memory));
+        } else {
+            write(limit, Long.toString(memory));
+            write(swapLimit, Long.toString(memsw));
+        }
+    }
+
+    private void memoryV2(Long memory, Long memsw) throws IOException {
+        enable(memoryDir, "memory");
+        if (memsw != null && (memory == null || memsw < memory)) {
+            throw new IllegalArgumentException("memory+swap " + memsw + " needs a memory limit no larger than it (memory "
+                    + memory + ")");
+        }
+        write(memoryDir.resolve("memory.max"), Long.toString(memory));
+        if (memsw != null) {
+            write(memoryDir.resolve("memory.swap.max"), Long.toString(memsw - memory));
+        }
+    }
+
+    /** v2: makes a controller available in the job's cgroup through its parent's subtree_control. */
+    private static void enable(Path dir, String controller) throws IOException {
+        Path parent = dir.getParent();
+        Path subtree = parent.resolve("cgroup.subtree_control");
+        if (Cgroups.hasWord(read(subtree), controller)) {
+            return;
+        }
+        String available = Cgroups.readOrEmpty(parent.resolve("cgroup.controllers"));
+        if (!Cgroups.hasWord(available, controller)) {
+            throw new IOException("the " + controller + " controller is not available in " + parent
+                    + " (cgroup.controllers: \"" + available.trim() + "\")");
+        }
+        try {
+            Files.writeString(subtree, "+" + controller, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new IOException("cannot enable the " + controller + " controller in " + subtree + ": "
+                    + HostPreparation.describe(e) + " (cgroup v2 allows it only for a cgroup with no processes of its own)", e);
+        }
+    }
+
+    /**
+     * Opens every {@code cgroup.procs} for writing; the launcher's child writes "0" (itself) into
+     * each before exec. The caller closes them.
+     */
+    public List<FileChannel> openProcs() throws IOException {
+        List<FileChannel> out = new ArrayList<>(dirs.size());
+        try {
+            for (Path d : dirs) {
+                out.add(FileChannel.open(d.resolve("cgroup.procs"), StandardOpenOption.WRITE));
+            }
+            return out;
+        } catch (IOException e) {
+            for (FileChannel ch : out) {
+                ch.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Every process in the job's cgroup (in any of its hierarchies), in pid order. */
+    public Set<Long> pids() throws IOException {
+        Set<Long> all = new TreeSet<>();
+        for (Path d : dirs) {
+            all.addAll(pids(d));
+        }
+        return all;
+    }
+
+    private static Set<Long> pids(Path dir) throws IOException {
+        Set<Long> out = new TreeSet<>();
+        String text;
+        try {
+            text = read(dir.resolve("cgroup.procs"));
+        } catch (NoSuchFileException e) {
+            return out; // no such cgroup (any more): nothing in it
+        }
+        int start = 0;
+        while (start < text.length()) {
+            int nl = text.indexOf('\n', start);
+            int end = nl < 0 ? text.length() : nl;
+            if (end > start) {
+                out.add(Long.parseLong(text, start, end, 10));
+            }
+            start = end + 1;
+        }
+        return out;
+    }
+
+    /**
+     * Kills every process in the cgroup and waits until it is empty: through cgroup.kill where the
+     * kernel has it (v2, Linux 5.14: atomic, forks included), else SIGKILL to each listed pid,
+     * repeated while new ones appear (a forking job cannot outrun it for long: every round kills
+     * all it can see, and the pids limit bounds how many there can be).
+     *
+     * @return whether the cgroup was empty before the timeout
+     */
+    public boolean kill(Duration timeout, Killer killer) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean[] killedByKernel = new boolean[dirs.size()];
+        while (true) {
+            for (int i = 0; i < dirs.size(); i++) {
+                Path d = dirs.get(i);
+                if (killedByKernel[i]) {
+                    continue; // written once: the kernel kills whatever forks meanwhile too
+                }
+                Path k = d.resolve("cgroup.kill");
+                if (Files.exists(k)) {
+                    try {
+                        write(k, "1");
+                        killedByKernel[i] = true;
+                        continue;
+                    } catch (IOException e) {
+                        if (Files.exists(d)) {
+                            throw e;
+                        }
+                    }
+                }
+                for (long pid : pids(d)) {
+                    killer.kill(pid);
+                }
+            }
+            if (pids().isEmpty()) {
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            pause();
+        }
+    }
+
+    /**
+     * Removes the directories (rmdir), retrying while the kernel still counts exiting tasks
+     * (EBUSY). A directory already gone is fine.
+     *
+     * @throws IOException naming the directory and what is still in it, after the timeout
+     */
+    public void remove(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Path d : dirs) {
+            while (true) {
+                try {
+                    Files.deleteIfExists(d);
+                    break;
+                } catch (AccessDeniedException e) {
+                    throw new IOException("cannot remove cgroup " + d + ": " + HostPreparation.describe(e), e);
+                } catch (FileSystemException e) {
+                    // EBUSY while exiting tasks are still counted (ENOTEMPTY would be a child cgroup, or a fake tree)
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IOException("cannot remove cgroup " + d + ": " + HostPreparation.describe(e)
+                                + "; processes still in it: " + pids(d), e);
+                    }
+                    pause();
+                }
+            }
+        }
+    }
+
+    /** Whether any of the directories exists. */
+    public boolean exists() {
+        for (Path d : dirs) {
+            if (Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- file helpers -----------------------------------------------------------------------------
+
+    private static void write(Path file, String value) throws IOException {
+        try {
+            Files.write(file, value.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + value + " to " + file + ": " + HostPreparation.describe(e), e);
+        }
+    }
+
+    private static String read(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+    }
+
+    private static long readLong(Path file) throws IOException {
+        String s = read(file).trim();
+        return s.equals("max") ? Long.MAX_VALUE : Long.parseLong(s);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(Duration.ofNanos(POLL_NANOS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a cgroup to empty", e);
+        }
+    }
+}
