@@ -38,6 +38,14 @@ public final class GoGlob {
     /** Go's ErrBadPattern text. */
     public static final String GO_ERROR = "syntax error in pattern";
 
+    // Go only ever says GO_ERROR; these say what is wrong and how to write it instead.
+    private static final String UNCLOSED = "'[' without a closing ']'";
+    private static final String EMPTY_CLASS = "empty character class; write '\\]' for a literal ']'";
+    private static final String MISPLACED_DASH = "misplaced '-' in a character class; write '\\-' for a literal '-'";
+    private static final String NO_RANGE_END = "range without an upper bound; write '\\-' for a literal '-'";
+    private static final String TRAILING_BACKSLASH = "'\\' at the end escapes nothing";
+    private static final String BAD_UTF8 = "invalid UTF-8 in a character class";
+
     /** Go's limit on recursion through the directory part (issue 15879, pathSeparatorsLimit). */
     private static final int DEPTH_LIMIT = 10000;
 
@@ -67,6 +75,20 @@ public final class GoGlob {
             return match(utf8(pattern), utf8(name));
         } catch (BadPattern e) {
             throw new IllegalArgumentException(GO_ERROR + " (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Why Go would reject the pattern, or empty if it is well-formed. {@code filepath.Glob}
+     * checks a pattern by matching it against the empty string, which reports every syntax
+     * error; this does the same and names the first problem Go runs into.
+     */
+    public static java.util.Optional<String> problem(String pattern) {
+        try {
+            match(utf8(pattern), new byte[0]);
+            return java.util.Optional.empty();
+        } catch (BadPattern e) {
+            return java.util.Optional.of(e.getMessage());
         }
     }
 
@@ -282,7 +304,7 @@ public final class GoGlob {
                     if (pattern[c] == '\\') {
                         c++;
                         if (c == end) {
-                            throw new BadPattern("'\\' at the end escapes nothing");
+                            throw new BadPattern(TRAILING_BACKSLASH);
                         }
                     }
                     if (!failed) {
@@ -302,27 +324,27 @@ public final class GoGlob {
     private static long classChar(byte[] pattern, int start, int end, boolean upperBound) throws BadPattern {
         int c = start;
         if (c == end) {
-            throw new BadPattern("'[' without a closing ']'");
+            throw new BadPattern(UNCLOSED);
         }
         if (pattern[c] == '-') {
-            throw new BadPattern("misplaced '-' in a character class");
+            throw new BadPattern(MISPLACED_DASH);
         }
         if (pattern[c] == ']') {
-            throw new BadPattern(upperBound ? "range without an upper bound" : "empty character class");
+            throw new BadPattern(upperBound ? NO_RANGE_END : EMPTY_CLASS);
         }
         if (pattern[c] == '\\') {
             c++;
             if (c == end) {
-                throw new BadPattern("'[' without a closing ']'");
+                throw new BadPattern(UNCLOSED);
             }
         }
         long rn = decodeRune(pattern, c, end);
         if (value(rn) == RUNE_ERROR && size(rn) == 1) {
-            throw new BadPattern("invalid UTF-8 in a character class");
+            throw new BadPattern(BAD_UTF8);
         }
         c += size(rn);
         if (c == end) {
-            throw new BadPattern("'[' without a closing ']'");
+            throw new BadPattern(UNCLOSED);
         }
         return rune(value(rn), c - start);
     }
