@@ -1,0 +1,200 @@
+package io.bpm.executor.launch;
+
+import io.bpm.executor.host.MountTable;
+import io.bpm.executor.plan.HostPath;
+import io.bpm.executor.sys.Errno;
+import io.bpm.executor.sys.Linux;
+import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Sys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * What {@link TapeBuilder} needs to know about the host, asked from Java before the launch: the
+ * tape cannot branch, so every decision (does this mount point exist, is it a file or a
+ * directory, may this rlimit be raised) is taken here, from the host's view of the paths. An
+ * interface so that tape building can be tested without root and against an imagined host.
+ */
+public interface HostView {
+
+    /** What a path is, for mount-point purposes: anything that is not a directory is a file. */
+    enum Kind { MISSING, DIRECTORY, FILE, SYMLINK }
+
+    /** The kind of a path without following a final symlink ({@code lstat}). */
+    Kind lstat(String path) throws IOException;
+
+    /** The kind of a path following symlinks ({@code stat}, what mount(2) sees); never SYMLINK. */
+    Kind stat(String path) throws IOException;
+
+    /** The path with every symlink resolved (the source of a bind mount, as the kernel resolves it). */
+    String realPath(String path) throws IOException;
+
+    /** {soft, hard} of an rlimit of this process (unsigned; -1 is RLIM_INFINITY). */
+    long[] rlimit(int resource) throws IOException;
+
+    /** fs.nr_open: the largest RLIMIT_NOFILE the kernel accepts, whatever the capabilities. */
+    long nrOpen() throws IOException;
+
+    /** This thread's permitted capabilities, as a bit mask. */
+    long permittedCapabilities() throws IOException;
+
+    /** This thread's bounding set, as a bit mask. */
+    long boundingCapabilities() throws IOException;
+
+    /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
+    int lastCapability() throws IOException;
+
+    /** The mount point (in this mount namespace) of the file system that holds an existing path. */
+    String mountPointOf(String path) throws IOException;
+
+    /** The real host, read through NIO, /proc and one prlimit64 call. */
+    static HostView real() {
+        return Real.INSTANCE;
+    }
+
+    /** The host as this process sees it. */
+    final class Real implements HostView {
+        static final Real INSTANCE = new Real();
+
+        private Real() {
+        }
+
+        @Override
+        public Kind lstat(String path) throws IOException {
+            return kind(path, AT_SYMLINK_NOFOLLOW);
+        }
+
+        @Override
+        public Kind stat(String path) throws IOException {
+            return kind(path, 0);
+        }
+
+        /**
+         * newfstatat(2) through the sys layer: about ten times cheaper than NIO's attribute
+         * views here, which also throw (and fill a stack trace) for every missing path.
+         */
+        private static Kind kind(String path, int flags) throws IOException {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment st = a.allocate(STAT_SIZE, 8);
+                long r = Sys.raw(NR_NEWFSTATAT, Linux.AT_FDCWD, a.allocateFrom(path).address(), st.address(), flags);
+                if (r == -Errno.ENOENT || r == -Errno.ENOTDIR) {
+                    return Kind.MISSING;
+                }
+                if (r < 0) {
+                    throw new IOException("cannot stat " + path + ": " + Errno.describe((int) -r));
+                }
+                int type = st.get(JAVA_INT, ST_MODE) & S_IFMT;
+                return type == S_IFLNK ? Kind.SYMLINK : type == S_IFDIR ? Kind.DIRECTORY : Kind.FILE;
+            }
+        }
+
+        private static final int NR_NEWFSTATAT = 262;
+        private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+        private static final int STAT_SIZE = 144;
+        private static final int ST_MODE = 24;
+        private static final int S_IFMT = 0170000;
+        private static final int S_IFDIR = 0040000;
+        private static final int S_IFLNK = 0120000;
+
+        @Override
+        public String realPath(String path) throws IOException {
+            return Path.of(path).toRealPath().toString();
+        }
+
+        @Override
+        public long[] rlimit(int resource) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment old = a.allocate(16, 8);
+                Sys.syscall(Nr.PRLIMIT64, 0, resource, 0, old.address());
+                return new long[] {old.get(JAVA_LONG, 0), old.get(JAVA_LONG, 8)};
+            }
+        }
+
+        @Override
+        public long nrOpen() throws IOException {
+            return Long.parseLong(sysctl("/proc/sys/fs/nr_open"));
+        }
+
+        /**
+         * A /proc/sys value, read in one read(2). Not Files.readString: on JDK 25 it reads a
+         * zero-sized file one byte first, and the kernel's integer sysctls answer a read at a
+         * non-zero offset with end of file, so "1048576" comes back as "1".
+         */
+        static String sysctl(String path) throws IOException {
+            try (InputStream in = Files.newInputStream(Path.of(path))) {
+                return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+            }
+        }
+
+        @Override
+        public long permittedCapabilities() {
+            // capget(2) for this thread: {version 3, pid 0} and two {effective, permitted, inheritable} u32 triples
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment hdr = a.allocate(8, 8);
+                hdr.set(JAVA_INT, 0, Linux.LINUX_CAPABILITY_VERSION_3);
+                MemorySegment data = a.allocate(24, 8);
+                Sys.syscall(NR_CAPGET, hdr.address(), data.address());
+                return Integer.toUnsignedLong(data.get(JAVA_INT, 4)) | Integer.toUnsignedLong(data.get(JAVA_INT, 16)) << 32;
+            }
+        }
+
+        private static final int NR_CAPGET = 125;
+
+        @Override
+        public long boundingCapabilities() throws IOException {
+            return statusMask("CapBnd:");
+        }
+
+        private static long statusMask(String field) throws IOException {
+            // the thread's own credentials: capabilities are per thread (ffm-facts §1)
+            String status = new String(Files.readAllBytes(Path.of("/proc/thread-self/status")), StandardCharsets.US_ASCII);
+            int at = status.indexOf("\n" + field);
+            if (at < 0) {
+                throw new IOException("/proc/thread-self/status has no " + field + " line");
+            }
+            int start = at + 1 + field.length();
+            int end = status.indexOf('\n', start);
+            return Long.parseUnsignedLong(status.substring(start, end < 0 ? status.length() : end).trim(), 16);
+        }
+
+        private static volatile int lastCap = -1;
+
+        @Override
+        public int lastCapability() throws IOException {
+            int last = lastCap;
+            if (last < 0) {
+                last = Integer.parseInt(sysctl("/proc/sys/kernel/cap_last_cap"));   // fixed for the kernel's lifetime
+                lastCap = last;
+            }
+            return last;
+        }
+
+        @Override
+        public String mountPointOf(String path) throws IOException {
+            String real = realPath(path);
+            String best = "/";
+            int bestDepth = -1;
+            List<MountTable.Entry> table = MountTable.self();
+            for (MountTable.Entry e : table) {
+                String mp = e.mountPoint();
+                if (HostPath.isUnderOrEqual(real, mp)) {
+                    int depth = HostPath.components(mp).size();
+                    if (depth >= bestDepth) {
+                        best = mp;
+                        bestDepth = depth;
+                    }
+                }
+            }
+            return best;
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package io.bpm.executor.launch;
+
+import io.bpm.executor.host.Binding;
+import io.bpm.executor.host.BoundPlan;
+import io.bpm.executor.host.Cgroups;
+import io.bpm.executor.host.HostPreparation;
+import io.bpm.executor.host.JobCgroup;
+import io.bpm.executor.host.Mounter;
+import io.bpm.executor.host.PreparationException;
+import io.bpm.executor.plan.Header;
+import io.bpm.executor.plan.HostFacts;
+import io.bpm.executor.plan.InvalidPlanException;
+import io.bpm.executor.plan.Plan;
+import io.bpm.executor.plan.Step;
+import io.bpm.executor.plan.Step.Hook;
+import io.bpm.executor.plan.Step.LogStream;
+import io.bpm.executor.plan.Step.Seccomp;
+import io.bpm.executor.plan.Verifier;
+import io.bpm.executor.sys.LaunchException;
+import io.bpm.executor.sys.Launcher;
+import io.bpm.executor.sys.Linux;
+import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Sys;
+import io.bpm.executor.sys.SysException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Starts one process from its plan: verify, bind to this host, prepare the host (directories,
+ * volumes, shared mounts, log files), run the pre-start hook, create and limit the job's
+ * cgroup, open the descriptors the child needs, lower the bound plan to a tape
+ * ({@link TapeBuilder}) and run it ({@link Launcher}). Returns once the init has exec'd, with
+ * its pid and a pidfd. On failure everything the launch made is undone (the cgroup removed if
+ * this launch created it, every descriptor closed, the child reaped) and a {@link LaunchFailure}
+ * names the plan step, the syscall and the errno. What host preparation created (directories,
+ * log files, shared mounts) stays, as with bpm.
+ *
+ * <p>Not here: the lifecycle lock, stale state, the pid file and the state saved for stop
+ * (the caller's). Call it from a platform thread; the thread must not have changed its
+ * namespaces or credentials.
+ *
+ * <p>Where the new root goes: the launch mounts a tmpfs, in the child's mount namespace only, on
+ * bpm's bundle directory {@code $ROOT/data/bpm/bundles/JOB/PROC/rootfs} (made here, 0755 root,
+ * in a 0700 bundle directory, as bpm makes it). On the host it stays an empty directory; nothing
+ * is written into it, so there is nothing to remove at stop (bpm removes the bundle then, and
+ * may). Not below the state directory: {@link io.bpm.executor.host.StateStore#remove()} expects
+ * only its own files there.
+ */
+public final class LaunchPlan {
+
+    private LaunchPlan() {
+    }
+
+    /** Runs a {@code hook} step's program (as root, on the host, with the job's env; bpm-behaviour.md §5.4). */
+    @FunctionalInterface
+    public interface PreStart {
+        void run(BoundPlan plan, Hook hook) throws IOException;
+    }
+
+    /**
+     * How to launch.
+     *
+     * @param cgroupParent the cgroup path the job's cgroup is made under in each hierarchy
+     *                     ({@code "/"}: the hierarchies' roots); null: this process's own cgroup,
+     *                     bpm's naming ({@link Cgroups#job(String)})
+     * @param seccomp      the seccomp compiler; null refuses every plan with a seccomp step
+     * @param mounter      the host mount(2) calls for {@code share} steps
+     * @param host         the host's view for tape building
+     * @param preStart     runs a {@code hook} step; null refuses every plan with one
+     */
+    public record Options(String cgroupParent, SeccompFilter seccomp, Mounter mounter, HostView host, PreStart preStart) {
+        public static Options defaults(SeccompFilter seccomp) {
+            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null);
+        }
+
+        public Options withCgroupParent(String parent) {
+            return new Options(parent, seccomp, mounter, host, preStart);
+        }
+
+        public Options withPreStart(PreStart hook) {
+            return new Options(cgroupParent, seccomp, mounter, host, hook);
+        }
+    }
+
+    /** Where the time of a start went, in nanoseconds. */
+    public record Timings(long verifyAndBind, long prepare, long cgroup, long tape, long launch) {
+        public long total() {
+            return verifyAndBind + prepare + cgroup + tape + launch;
+        }
+    }
+
+    /**
+     * A started process: the init has exec'd. The caller owns {@code pidfd} (O_CLOEXEC) and the cgroup.
+     *
+     * @param skipped masked or read-only paths that do not exist on this host (not applied)
+     */
+    public record Started(BoundPlan plan, int pid, int pidfd, JobCgroup cgroup, Timings timings, List<String> skipped) {
+    }
+
+    /** bpm's bundle rootfs for a process: {@code $ROOT/data/bpm/bundles/JOB/PROC/rootfs}. */
+    public static Path rootfs(HostFacts facts, Header header) {
+        return Path.of(facts.bind(Step.ROOT + "/data/bpm/bundles"), header.job(), header.process(), "rootfs");
+    }
+
+    /**
+     * Starts the plan's process.
+     *
+     * @throws LaunchFailure naming the step, the syscall and errno; nothing of the launch is left
+     */
+    public static Started start(Plan plan, HostFacts facts, Options options) throws LaunchFailure {
+        String who = plan.header().job() + "/" + plan.header().process();
+        long t0 = System.nanoTime();
+        BoundPlan bound;
+        try {
+            Verifier.require(plan);
+            bound = Binding.bind(plan, facts);
+        } catch (InvalidPlanException | IllegalArgumentException e) {
+            throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
+        }
+        long t1 = System.nanoTime();
+
+        List<Integer> fds = new ArrayList<>();
+        JobCgroup cgroup = null;
+        boolean created = false;
+        boolean done = false;
+        long t2 = t1;
+        long t3 = t1;
+        long t4 = t1;
+        try {
+            Path rootfs = rootfs(facts, plan.header());
+            makeRootfs(rootfs);
+            try (HostPreparation.Logs logs = new HostPreparation(bound, options.mounter()).apply()) {
+                // the channels only created and chowned the files: the child needs plain fds
+            } catch (PreparationException e) {
+                throw new LaunchFailure(stepLabel(bound, e.step()), "cannot start " + who
+                        + ": failed to create system files: " + e.getMessage());
+            }
+            for (Step s : bound.steps()) {
+                if (s instanceof Hook h) {
+                    if (options.preStart() == null) {
+                        throw new LaunchFailure(stepLabel(bound, h), "cannot start " + who + ": the plan has a pre-start hook "
+                                + h.program() + " and no way to run it was given");
+                    }
+                    try {
+                        options.preStart().run(bound, h);
+                    } catch (IOException e) {
+                        throw new LaunchFailure(stepLabel(bound, h), "cannot start " + who + ": prestart hook failed: " + e.getMessage());
+                    }
+                }
+            }
+            t2 = System.nanoTime();
+
+            Cgroups layout = Cgroups.detect();
+            cgroup = options.cgroupParent() == null ? layout.job(bound.containerId())
+                    : layout.job(options.cgroupParent(), bound.containerId());
+            cgroup.create();
+            created = true;
+            cgroup.apply(bound.cgroupLimits());
+            t3 = System.nanoTime();
+
+            int stdin = open(fds, "/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC);
+            int stdout = openLog(fds, bound.log(LogStream.STDOUT));
+            int stderr = openLog(fds, bound.log(LogStream.STDERR));
+            List<Integer> procs = new ArrayList<>();
+            for (Path d : cgroup.paths()) {
+                procs.add(open(fds, d.resolve("cgroup.procs").toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
+            }
+            long[] program = null;
+            for (Step s : bound.steps()) {
+                if (s instanceof Seccomp sc && options.seccomp() != null) {
+                    try {
+                        program = options.seccomp().program(sc);
+                    } catch (IllegalArgumentException e) {
+                        throw new LaunchFailure(stepLabel(bound, sc), "cannot start " + who + ": " + e.getMessage());
+                    }
+                }
+            }
+            try (TapeBuilder.Built built = TapeBuilder.build(bound, rootfs.toString(),
+                    new TapeBuilder.Fds(stdin, stdout, stderr, procs), program, options.host())) {
+                t4 = System.nanoTime();
+                Launcher.Launched l = Launcher.launch(built.tape());
+                long t5 = System.nanoTime();
+                done = true;
+                return new Started(bound, l.pid(), l.pidfd(), cgroup,
+                        new Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), built.skipped());
+            }
+        } catch (LaunchFailure e) {
+            throw e.getMessage().startsWith("cannot start ") ? e
+                    : new LaunchFailure(e.step(), e.syscall(), e.errno(), "cannot start " + who + ": " + e.getMessage(), e);
+        } catch (LaunchException e) {
+            throw new LaunchFailure(e.label(), e.syscall(), e.errno(), "cannot start " + who + ": " + e.getMessage(), e);
+        } catch (SysException e) {
+            throw new LaunchFailure(null, e.syscall(), e.errno(), "cannot start " + who + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new LaunchFailure(null, null, 0, "cannot start " + who + ": " + e.getMessage(), e);
+        } finally {
+            for (int fd : fds) {
+                Sys.raw(Nr.CLOSE, fd);
+            }
+            if (!done && created) {
+                try {
+                    cgroup.kill(Duration.ofSeconds(5), JobCgroup.Killer.SIGKILL);
+                    cgroup.remove(Duration.ofSeconds(5));
+                } catch (IOException | RuntimeException e) {
+                    // reported with the failure already on its way
+                    System.err.println("bpm: could not remove the cgroup of " + who + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The bundle directory 0700 and its rootfs 0755, both root's, neither a symlink. */
+    private static void makeRootfs(Path rootfs) throws IOException {
+        Path bundle = rootfs.getParent();
+        if (!Files.isDirectory(bundle, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(bundle, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        if (!Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(rootfs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        }
+        if (Files.isSymbolicLink(rootfs) || Files.isSymbolicLink(bundle)) {
+            throw new IOException("refusing to use " + rootfs + " as the new root: a symlink is in the way");
+        }
+    }
+
+    private static int open(List<Integer> fds, String path, int flags) {
+        int fd = Sys.open(path, flags, 0);
+        fds.add(fd);
+        return fd;
+    }
+
+    /**
+     * The log file host preparation just created and chowned, opened again as a plain fd for
+     * the child: O_NOFOLLOW (a symlink swapped in since is refused), O_NONBLOCK so that a FIFO
+     * swapped in cannot block the start, checked to be a regular file, then blocking again.
+     */
+    private static int openLog(List<Integer> fds, String path) throws IOException {
+        int fd = open(fds, path, Linux.O_WRONLY | Linux.O_APPEND | Linux.O_NOFOLLOW | Linux.O_NONBLOCK | Linux.O_NOCTTY
+                | Linux.O_CLOEXEC);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(144, 8);                 // struct stat (x86-64)
+            Sys.syscall(NR_FSTAT, fd, st.address());
+            int mode = st.get(JAVA_INT, 24);                        // st_mode
+            if ((mode & 0170000) != 0100000) {
+                throw new IOException("refusing to write the log to " + path + ": it is no longer a regular file");
+            }
+        }
+        Sys.syscall(NR_FCNTL, fd, F_SETFL, Linux.O_APPEND);
+        return fd;
+    }
+
+    private static final int NR_FSTAT = 5;
+    private static final int NR_FCNTL = 72;
+    private static final int F_SETFL = 4;
+
+    private static String stepLabel(BoundPlan bound, Step step) {
+        List<Step> steps = bound.steps();
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i) == step) {
+                return TapeBuilder.label(i, step);
+            }
+        }
+        return step == null ? null : TapeBuilder.label(-1, step);
+    }
+}
