@@ -6,50 +6,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The lint command as a release author's CI runs it: exit codes, formats, paths, job names. */
 class LintCommandTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
 
     private int run(String... args) {
         return Main.run(args);
     }
 
     private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
+        return console.stdout();
     }
 
     private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
+        return console.stderr();
     }
 
     private Path write(String rel, String text) throws Exception {
@@ -82,10 +62,10 @@ class LintCommandTest {
     void compatTurnsNewErrorsIntoWarningsButKeepsBpmsOwn() throws Exception {
         Path f = write("x.bpm.yml", GOOD + "  executeable: /bin/x\n");
         assertEquals(1, run("lint", f.toString()));
-        out.reset();
+        console.reset();
         assertEquals(0, run("lint", "--compat", f.toString()));
         assertTrue(stdout().contains("warning[BPM101]"), stdout());
-        out.reset();
+        console.reset();
         assertEquals(1, run("lint", "--compat", write("y.bpm.yml", BAD).toString()));
     }
 
@@ -138,12 +118,12 @@ class LintCommandTest {
         String ownData = "processes:\n- name: web\n  executable: /bin/web\n  additional_volumes:\n  - path: /var/vcap/data/web\n";
         assertEquals(1, run("lint", write("jobs/web/config/bpm.yml", ownData).toString()));
         assertTrue(stdout().contains("BPM205"), stdout());
-        out.reset();
+        console.reset();
         assertEquals(1, run("lint", write("web--variant.bpm.yml", ownData).toString()));
         assertTrue(stdout().contains("BPM205"), stdout());
-        out.reset();
+        console.reset();
         assertEquals(0, run("lint", "--job", "other", write("web.bpm.yml", ownData).toString()));
-        out.reset();
+        console.reset();
         assertEquals(0, run("lint", write("plain/bpm.yml", ownData).toString()));
         assertTrue(stdout().contains("info[BPM322]"), stdout());
     }
@@ -173,10 +153,10 @@ class LintCommandTest {
     void helpAndVersion() {
         assertEquals(0, run("--version"));
         assertTrue(stdout().startsWith("bpm "), stdout());
-        out.reset();
+        console.reset();
         assertEquals(0, run("lint", "--help"));
         assertTrue(stdout().contains("--compat"), stdout());
-        out.reset();
+        console.reset();
         assertEquals(0, run("version"));
         assertTrue(stdout().startsWith("bpm "), stdout());
     }
