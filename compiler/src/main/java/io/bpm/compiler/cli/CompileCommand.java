@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Exit status: 0 plan printed, 1 errors in bpm.yml (or no such process), 2 usage or I/O problem."})
 final class CompileCommand implements Callable<Integer> {
 
-    enum Format { text, json, oci }
+    enum Format { text, json, oci, seccomp }
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Format format = Format.text;
@@ -118,6 +118,22 @@ final class CompileCommand implements Callable<Integer> {
                 out.print(b);
             }
             case json -> out.print(plans.size() == 1 && process != null ? PlanJson.render(plans.getFirst()) : PlanJson.renderAll(plans));
+            case seccomp -> {
+                // The filter each plan's seccomp step names, as the executor loads it on this host's architecture.
+                StringBuilder b = new StringBuilder();
+                for (Plan p : plans) {
+                    b.append(b.isEmpty() ? "" : "\n").append("# process ").append(p.header().process()).append('\n');
+                    var step = p.steps(io.bpm.executor.plan.Step.Seccomp.class);
+                    if (step.isEmpty()) {
+                        b.append("# no seccomp filter: the process runs privileged\n");
+                        continue;
+                    }
+                    var profile = io.bpm.executor.plan.SeccompProfile.byName(step.getFirst().profile(), step.getFirst().version()).orElseThrow();
+                    b.append(io.bpm.executor.seccomp.BpfCompiler.listing(profile, io.bpm.executor.seccomp.Arch.host(),
+                            io.bpm.executor.seccomp.BpfCompiler.Options.BPM)).append('\n');
+                }
+                out.print(b);
+            }
             case oci -> {
                 if (plans.size() != 1) {
                     err.println("bpm compile: --format oci renders one process; pass --process (defined: "

@@ -97,6 +97,16 @@ class CompileCommandTest {
     }
 
     @Test
+    void seccompPrintsTheFilterOfEachProcess() throws Exception {
+        String yaml = TWO + "  unsafe: {privileged: true}\n";
+        assertEquals(0, Main.run("compile", "--format", "seccomp", job(yaml).toString()), stderr());
+        String out = stdout();
+        assertTrue(out.contains("# process web\n; bpm-default 1 for "), out);
+        assertTrue(out.contains("ld [4]") && out.contains("ERRNO(EPERM)"), out);
+        assertTrue(out.contains("# process worker\n# no seccomp filter: the process runs privileged"), out);
+    }
+
+    @Test
     void errorsPrintFindingsAndNoPlan() throws Exception {
         assertEquals(1, Main.run("compile", job("processes:\n- name: web\n  executable: /bin/web\n  limits: {memory: lots}\n").toString()));
         assertEquals("", stdout());
