@@ -53,9 +53,20 @@ public final class PlanSource {
      */
     public static Provided forStart(Path bpmYml, String job, String process, PlanCache cache)
             throws IOException, CompileFailure {
+        return forStart(bpmYml, job, process, LowerOptions.DEFAULT_INIT, cache);
+    }
+
+    /**
+     * The same with another init than bpm's (e.g. a host's /usr/bin/tini). The init is part of
+     * the plan, so it is part of the cache key: the plan's compiler version is then
+     * {@code VERSION+init-HASH}, naming the init it was compiled for.
+     */
+    public static Provided forStart(Path bpmYml, String job, String process, String init, PlanCache cache)
+            throws IOException, CompileFailure {
         byte[] bytes = Files.readAllBytes(bpmYml);
         String sha = PlanCache.sha256(bytes);
-        String version = Version.get();
+        String version = init.equals(LowerOptions.DEFAULT_INIT) ? Version.get()
+                : Version.get() + "+init-" + PlanCache.sha256(init.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         Optional<String> hit = cache.lookup(sha, version);
         if (hit.isPresent()) {
             try {
@@ -69,10 +80,10 @@ public final class PlanSource {
                 // A damaged or foreign entry is a miss: compile afresh and overwrite it.
             }
         }
-        return compile(bpmYml, bytes, job, process, cache, sha, version);
+        return compile(bpmYml, bytes, job, process, init, cache, sha, version);
     }
 
-    private static Provided compile(Path bpmYml, byte[] bytes, String job, String process, PlanCache cache,
+    private static Provided compile(Path bpmYml, byte[] bytes, String job, String process, String init, PlanCache cache,
                                     String sha, String version) throws IOException, CompileFailure {
         String text;
         try {
@@ -86,7 +97,7 @@ public final class PlanSource {
         if (checked.config().flatMap(c -> c.process(process)).isEmpty()) {
             throw new CompileFailure("process \"" + process + "\" is not defined in " + bpmYml, List.of());
         }
-        Plan plan = Lowering.lower(checked, process, new LowerOptions(job, version, LowerOptions.DEFAULT_INIT));
+        Plan plan = Lowering.lower(checked, process, new LowerOptions(job, version, init));
         Verifier.require(plan);
         String planText = PlanText.write(plan);
         cache.store(sha, version, planText);
