@@ -1,5 +1,7 @@
 package io.bpm.executor.seccomp;
 
+import io.bpm.executor.sys.Host;
+
 import io.bpm.executor.plan.SeccompProfile;
 import io.bpm.executor.sys.ExitStatus;
 import io.bpm.executor.sys.Launcher;
@@ -10,13 +12,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static io.bpm.executor.sys.Linux.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * outside its temporary directory behind.
  */
 class SeccompKernelTest {
-    private static final List<String> ENV = List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C");
+    private static final List<String> ENV = Host.ENV;
 
     @TempDir
     Path dir;
@@ -42,14 +40,14 @@ class SeccompKernelTest {
         String arch = System.getProperty("os.arch");
         SyscallTableTest.skipUnless("amd64".equals(arch), "the launch stub is x86-64 only, os.arch=" + arch);
         SyscallTableTest.skipUnless(Sys.geteuid() == 0, "needs root (euid " + Sys.geteuid() + ") to launch into new namespaces");
-        mountsBefore = lines(Path.of("/proc/self/mountinfo"));
+        mountsBefore = Host.mountinfo();
     }
 
     @AfterEach
     void hostUnchanged() {
         if (mountsBefore == null) return;
-        assertEquals(List.of(), children(), "a launched child was left behind");
-        assertEquals(mountsBefore, lines(Path.of("/proc/self/mountinfo")), "the host mount table changed");
+        assertEquals(List.of(), Host.children(), "a launched child was left behind");
+        assertEquals(mountsBefore, Host.mountinfo(), "the host mount table changed");
     }
 
     @Test
@@ -109,35 +107,9 @@ class SeccompKernelTest {
         } finally {
             Sys.close(outFd);
         }
-        List<String> lines = lines(out);
+        List<String> lines = Host.lines(out);
         assertEquals(0, status.code(), status + ": " + lines);
         assertFalse(lines.isEmpty());
         return lines;
-    }
-
-    private static List<String> lines(Path p) {
-        try {
-            return Files.readAllLines(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Children of every thread of this JVM: a launched child not reaped shows up here. */
-    private static List<String> children() {
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path t : tasks.toList()) {
-                try {
-                    String c = Files.readString(t.resolve("children")).trim();
-                    if (!c.isEmpty()) out.add(t.getFileName() + ": " + c);
-                } catch (IOException gone) {
-                    // the thread ended meanwhile
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
     }
 }

@@ -12,15 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What the kernel tests need from the host, and how they prove they left it as they found it. */
-final class Host {
+public final class Host {
     private Host() { }
 
-    static final List<String> ENV = List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C");
+    public static final List<String> ENV = List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C");
 
     private static String namespaceProblem;   // null = not probed yet, "" = fine
 
     /** Skips (loudly) unless this is x86-64, we are root, and clone3 into new namespaces works. */
-    static void assumeRootAndNamespaces() {
+    public static void assumeRootAndNamespaces() {
         String arch = System.getProperty("os.arch");
         assume("amd64".equals(arch), "the launch stub is x86-64 only, os.arch=" + arch);
         assume(Sys.geteuid() == 0, "needs root (euid " + Sys.geteuid() + ") for clone3 into new namespaces");
@@ -43,17 +43,17 @@ final class Host {
         assume(namespaceProblem.isEmpty(), "clone3 into new namespaces is refused here: " + namespaceProblem);
     }
 
-    static void assume(boolean ok, String why) {
+    public static void assume(boolean ok, String why) {
         if (!ok) System.err.println("SKIPPED LOUDLY: " + why);
         assumeTrue(ok, "SKIPPED LOUDLY: " + why);
     }
 
-    static List<String> mountinfo() {
+    public static List<String> mountinfo() {
         return lines(Path.of("/proc/self/mountinfo"));
     }
 
     /** Children of every thread of this JVM: a launched child not reaped shows up here. */
-    static List<String> children() {
+    public static List<String> children() {
         List<String> out = new ArrayList<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : tasks.toList()) {
@@ -70,7 +70,7 @@ final class Host {
         return out;
     }
 
-    static long openFds() {
+    public static long openFds() {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
         } catch (IOException e) {
@@ -78,11 +78,11 @@ final class Host {
         }
     }
 
-    static String hostname() {
+    public static String hostname() {
         return read(Path.of("/proc/sys/kernel/hostname")).trim();
     }
 
-    static String read(Path p) {
+    public static String read(Path p) {
         try {
             return Files.readString(p);
         } catch (IOException e) {
@@ -90,7 +90,7 @@ final class Host {
         }
     }
 
-    static List<String> lines(Path p) {
+    public static List<String> lines(Path p) {
         try {
             return Files.readAllLines(p);
         } catch (IOException e) {
