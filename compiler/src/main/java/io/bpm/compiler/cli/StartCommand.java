@@ -89,9 +89,8 @@ final class StartCommand implements Callable<Integer> {
 
     private int start(String proc, PrintStream err) throws IOException, Failed {
         String who = job + "/" + proc;
-        if (!ProcessNames.valid(job) || !ProcessNames.valid(proc)) {
-            throw new Failed("invalid job or process name: " + who);
-        }
+        String invalid = nameProblem(job, proc);
+        if (invalid != null) throw new Failed("invalid job or process name: " + invalid);
         HostFacts facts = HostFacts.detect();
         String cid = ContainerId.encode(job, proc);
         Path lockFile = Path.of(facts.bind(Step.ROOT + "/data/bpm/locks/" + ContainerId.lockName(job, proc)));
@@ -188,13 +187,9 @@ final class StartCommand implements Callable<Integer> {
         }
     }
 
-    /** Job and process names as path components: no separators, no dot names, nothing empty. */
-    static final class ProcessNames {
-        private ProcessNames() {
-        }
-
-        static boolean valid(String s) {
-            return s != null && !s.isEmpty() && !s.equals(".") && !s.equals("..") && s.indexOf('/') < 0 && s.indexOf('\0') < 0;
-        }
+    /** Why JOB or PROC cannot name a process (they become parts of host paths), or null. */
+    static String nameProblem(String job, String proc) {
+        String problem = io.bpm.executor.plan.Verifier.nameProblem("job", job);
+        return problem != null ? problem : io.bpm.executor.plan.Verifier.nameProblem("process", proc);
     }
 }

@@ -49,8 +49,9 @@ final class StopCommand implements Callable<Integer> {
         PrintStream err = System.err;
         String proc = process != null ? process : job;
         try {
-            if (!StartCommand.ProcessNames.valid(job) || !StartCommand.ProcessNames.valid(proc)) {
-                err.println("bpm stop: invalid job or process name: " + job + "/" + proc);
+            String invalid = StartCommand.nameProblem(job, proc);
+            if (invalid != null) {
+                err.println("bpm stop: invalid job or process name: " + invalid);
                 return 1;
             }
             stop(proc);

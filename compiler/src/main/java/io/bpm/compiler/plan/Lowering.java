@@ -546,9 +546,8 @@ public final class Lowering {
 
     /** A job or process name becomes one component of host paths: it must be exactly that. */
     static String requireComponent(String what, String name) {
-        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException(what + " \"" + printable(name) + "\" is not a single path component");
-        }
+        String problem = io.bpm.executor.plan.Verifier.nameProblem(what, name);
+        if (problem != null) throw new IllegalArgumentException(problem + ": it must be a single path component");
         return name;
     }
 

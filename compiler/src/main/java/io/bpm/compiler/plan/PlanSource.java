@@ -4,14 +4,13 @@ import io.bpm.compiler.Frontend;
 import io.bpm.compiler.Version;
 import io.bpm.compiler.diag.Diagnostic;
 import io.bpm.compiler.source.SourceFile;
+import io.bpm.compiler.source.SourceLoader;
 import io.bpm.executor.plan.Plan;
 import io.bpm.executor.plan.PlanCache;
 import io.bpm.executor.plan.PlanFormatException;
 import io.bpm.executor.plan.PlanText;
 import io.bpm.executor.plan.Verifier;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,14 +84,11 @@ public final class PlanSource {
 
     private static Provided compile(Path bpmYml, byte[] bytes, String job, String process, String init, PlanCache cache,
                                     String sha, String version) throws IOException, CompileFailure {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new CompileFailure(bpmYml + " is not UTF-8 text", List.of());
-        }
-        Frontend.Result checked = Frontend.check(new SourceFile(bpmYml.toString(), text, bytes), new Frontend.Options(job, false));
+        SourceFile source = switch (SourceLoader.decode(bytes, bpmYml.toString())) {
+            case SourceLoader.Text t -> t.source();
+            case SourceLoader.Refused r -> throw new CompileFailure(bpmYml + " cannot be read", List.of(r.diagnostic()));
+        };
+        Frontend.Result checked = Frontend.check(source, new Frontend.Options(job, false));
         if (checked.hasErrors()) throw new CompileFailure("failed to parse job configuration: " + bpmYml + " has errors", checked.diagnostics());
         if (checked.config().flatMap(c -> c.process(process)).isEmpty()) {
             throw new CompileFailure("process \"" + process + "\" is not defined in " + bpmYml, List.of());

@@ -40,7 +40,11 @@ public final class SourceLoader {
                     "refusing to read this file: it is %.1f MiB, and a bpm.yml is at most %d MiB (is this the right file?)",
                     size / 1048576.0, MAX_BYTES / 1048576), "point bpm lint at the job's bpm.yml");
         }
-        byte[] bytes = Files.readAllBytes(path);
+        return decode(Files.readAllBytes(path), displayName);
+    }
+
+    /** The same for bytes already read (bpm start hashes them first): strict UTF-8 or a finding. */
+    public static Loaded decode(byte[] bytes, String displayName) {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

@@ -288,6 +288,18 @@ public final class Verifier {
         if (!found.isEmpty()) throw new InvalidPlanException(found, parsed::lineOf);
     }
 
+    /**
+     * Why a job or process name cannot be one component of bpm's host paths, or null when it
+     * can: the one check the CLI, lowering and the verifier all apply.
+     */
+    public static String nameProblem(String what, String name) {
+        if (name.isEmpty()) return "the " + what + " name is empty";
+        if (name.equals(".") || name.equals("..")) return "the " + what + " name cannot be '" + name + "'";
+        if (name.indexOf('/') >= 0) return "the " + what + " name " + PlanText.quote(name) + " contains '/'";
+        if (hasControl(name)) return "the " + what + " name " + PlanText.quote(name) + " contains a control character";
+        return null;
+    }
+
     /** Whether a plan runs privileged ({@code user root}). */
     public static boolean isPrivileged(Plan plan) {
         for (Step s : plan.steps()) {
@@ -398,13 +410,6 @@ public final class Verifier {
             if (problem != null) add(-1, HEADER_NAME, problem);
         }
 
-        static String nameProblem(String what, String name) {
-            if (name.isEmpty()) return "the " + what + " name is empty";
-            if (name.equals(".") || name.equals("..")) return "the " + what + " name cannot be '" + name + "'";
-            if (name.indexOf('/') >= 0) return "the " + what + " name " + PlanText.quote(name) + " contains '/'";
-            if (hasControl(name)) return "the " + what + " name " + PlanText.quote(name) + " contains a control character";
-            return null;
-        }
 
         // -- counts and order
 
