@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * a {@code JOB.bpm.yml} file name. A {@code --VARIANT} suffix in that file name is dropped, so
  * renders of one template kept side by side ({@code JOB--VARIANT.bpm.yml}) name their job.
  */
-final class JobName {
+public final class JobName {
     private JobName() {
     }
 
@@ -18,7 +18,11 @@ final class JobName {
         for (int i = abs.getNameCount() - 3; i >= 0; i--) {
             if (abs.getName(i).toString().equals("jobs")) return abs.getName(i + 1).toString();
         }
-        String name = abs.getFileName() == null ? "" : abs.getFileName().toString();
+        return fromFileName(abs.getFileName() == null ? "" : abs.getFileName().toString());
+    }
+
+    /** The job a {@code JOB.bpm.yml} or {@code JOB--VARIANT.bpm.yml} file name names, or null. */
+    public static String fromFileName(String name) {
         if (name.endsWith(".bpm.yml") && name.length() > ".bpm.yml".length()) {
             String job = name.substring(0, name.length() - ".bpm.yml".length());
             int variant = job.indexOf("--");

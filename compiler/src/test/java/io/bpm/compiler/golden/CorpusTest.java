@@ -23,9 +23,7 @@ class CorpusTest {
         List<io.bpm.compiler.diag.Diagnostic> all = new java.util.ArrayList<>();
         StringBuilder text = new StringBuilder();
         for (Path f : files) {
-            String name = f.getFileName().toString().replaceFirst("\\.bpm\\.yml$", "");
-            int variant = name.indexOf("--");
-            String job = variant > 0 ? name.substring(0, variant) : name;
+            String job = io.bpm.compiler.cli.JobName.fromFileName(f.getFileName().toString());
             var linted = Golden.lint(corpus, List.of(f), job, false);
             all.addAll(linted.diagnostics());
             if (!linted.diagnostics().isEmpty()) text.append(linted.text()).append('\n');

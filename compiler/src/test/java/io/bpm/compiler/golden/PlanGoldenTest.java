@@ -96,9 +96,7 @@ class PlanGoldenTest {
 
     /** The job of a corpus file: its name without .bpm.yml and without a --VARIANT suffix. */
     static String corpusJob(Path file) {
-        String name = file.getFileName().toString().replaceFirst("\\.bpm\\.yml$", "");
-        int variant = name.indexOf("--");
-        return variant > 0 ? name.substring(0, variant) : name;
+        return io.bpm.compiler.cli.JobName.fromFileName(file.getFileName().toString());
     }
 
     /** The front end's result for a file, or empty when it was refused unread. */
