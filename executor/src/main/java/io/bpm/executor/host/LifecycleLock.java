@@ -1,14 +1,15 @@
 package io.bpm.executor.host;
 
+import io.bpm.executor.sys.Errno;
+import io.bpm.executor.sys.Linux;
+import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Sys;
+import io.bpm.executor.sys.SysException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,64 +19,69 @@ import java.util.Set;
  * the volume lock held while a shared volume is made shared (§5.3). Released by {@link #close},
  * or by the kernel when the process exits, so a crashed bpm never leaves a job locked.
  *
+ * <p>It is the lock today's bpm takes: {@code flock(fd, LOCK_EX)} on the lock file, so a Go bpm
+ * and this one on the same host exclude each other. A flock belongs to the open file
+ * description, which is opened O_CLOEXEC: the job's init never inherits it.
+ *
  * <p>The lock directory is created 0700 (with missing parents, also 0700, as bpm's MkdirAll
  * does), the lock file 0600, opened without following a symlink. Lock files are never deleted
- * (deleting one while another process waits on it would let two holders in).
- *
- * <p>{@link FileChannel#lock} is an fcntl(2) record lock on the whole file, not the flock(2)
- * that today's bpm takes. Between bpm commands the effect is the same: exclusive, blocking,
- * per process, released on exit. Two differences, both harmless here: the two kinds do not
- * exclude each other (a Go bpm and this one on the same host would not see each other's locks),
- * and an fcntl lock belongs to the process, not to the open file, so a child that inherits the
- * descriptor (the job's init) does not hold it. One rule follows from fcntl: closing ANY
- * descriptor of the lock file in this JVM drops the lock, so nothing else may open it. And one
- * JVM takes one lock per file: a second attempt from the same JVM is a programming error
- * ({@link IllegalStateException}), not a wait.
+ * (deleting one while another process waits on it would let two holders in). One JVM takes one
+ * lock per file: a second attempt from the same JVM would wait for itself forever, so it is a
+ * programming error ({@link IllegalStateException}), not a wait.
  */
 public final class LifecycleLock implements AutoCloseable {
 
-    private static final Set<OpenOption> OPEN = Set.of(
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final int LOCK_EX = 2;
+    private static final int LOCK_NB = 4;
+
+    /** The files this JVM holds a lock on. */
+    private static final Set<Path> HELD = new HashSet<>();
 
     private final Path path;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final Path key;
+    private int fd;
 
-    private LifecycleLock(Path path, FileChannel channel, FileLock lock) {
+    private LifecycleLock(Path path, Path key, int fd) {
         this.path = path;
-        this.channel = channel;
-        this.lock = lock;
+        this.key = key;
+        this.fd = fd;
     }
 
     /** Takes the lock, waiting as long as another process holds it (bpm has no timeout either). */
     public static LifecycleLock acquire(Path lockFile) throws IOException {
-        FileChannel ch = open(lockFile);
-        try {
-            return new LifecycleLock(lockFile, ch, ch.lock());
-        } catch (OverlappingFileLockException e) {
-            ch.close();
-            throw alreadyHeld(lockFile, e);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return take(lockFile, true).orElseThrow();
     }
 
     /** Takes the lock if nobody holds it; empty if another process does. */
     public static Optional<LifecycleLock> tryAcquire(Path lockFile) throws IOException {
-        FileChannel ch = open(lockFile);
+        return take(lockFile, false);
+    }
+
+    private static Optional<LifecycleLock> take(Path lockFile, boolean wait) throws IOException {
+        Path key = lockFile.toAbsolutePath().normalize();
+        synchronized (HELD) {
+            if (!HELD.add(key)) {
+                throw new IllegalStateException("this process already holds the lock " + lockFile);
+            }
+        }
+        int fd = -1;
         try {
-            FileLock l = ch.tryLock();
-            if (l == null) {
-                ch.close();
+            fd = open(lockFile);
+            long r;
+            do {
+                r = Sys.raw(Nr.FLOCK, fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+            } while (r == -Errno.EINTR);
+            if (r == -Errno.EAGAIN && !wait) {
+                release(key, fd);
                 return Optional.empty();
             }
-            return Optional.of(new LifecycleLock(lockFile, ch, l));
-        } catch (OverlappingFileLockException e) {
-            ch.close();
-            throw alreadyHeld(lockFile, e);
+            if (r < 0) {
+                throw new IOException("cannot lock " + lockFile + ": "
+                        + new SysException(Nr.FLOCK, new long[] {fd, LOCK_EX}, (int) -r).getMessage());
+            }
+            return Optional.of(new LifecycleLock(lockFile, key, fd));
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            release(key, fd);
             throw e;
         }
     }
@@ -84,31 +90,39 @@ public final class LifecycleLock implements AutoCloseable {
         return path;
     }
 
-    public boolean isHeld() {
-        return lock.isValid();
+    public synchronized boolean isHeld() {
+        return fd >= 0;
     }
 
-    /** Releases the lock (closing the file releases it too). Idempotent. */
+    /** Releases the lock (closing the file releases it). Idempotent. */
     @Override
-    public void close() throws IOException {
-        try {
-            if (lock.isValid()) {
-                lock.release();
-            }
-        } finally {
-            channel.close();
+    public synchronized void close() {
+        if (fd >= 0) {
+            release(key, fd);
+            fd = -1;
         }
     }
 
-    private static FileChannel open(Path lockFile) throws IOException {
+    private static void release(Path key, int fd) {
+        if (fd >= 0) {
+            Sys.raw(Nr.CLOSE, fd);
+        }
+        synchronized (HELD) {
+            HELD.remove(key);
+        }
+    }
+
+    private static int open(Path lockFile) throws IOException {
         Path dir = lockFile.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(dir, SafeDirs.attribute(0700));
         }
-        return FileChannel.open(lockFile, OPEN, SafeDirs.attribute(0600));
-    }
-
-    private static IllegalStateException alreadyHeld(Path lockFile, OverlappingFileLockException e) {
-        return new IllegalStateException("this process already holds the lock " + lockFile, e);
+        try {
+            return Sys.open(lockFile.toString(), Linux.O_RDWR | Linux.O_CREAT | Linux.O_NOFOLLOW | Linux.O_CLOEXEC
+                    | Linux.O_NOCTTY, 0600);
+        } catch (SysException e) {
+            String why = e.errno() == Errno.ELOOP ? "refusing to open symlink at " + lockFile : "cannot open " + lockFile;
+            throw new IOException(why + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -465,10 +465,7 @@ class HostPreparationTest {
             calls.add("unmount " + path);
         }
 
-        /**
-         * Whether this process holds a POSIX lock on the file, from /proc/locks (opening the file
-         * to test would drop the lock: closing any descriptor of a file drops the process's fcntl locks).
-         */
+        /** Whether this process holds the volume lock, from /proc/locks. */
         private void checkLock() {
             if (lockToCheck == null) return;
             lockHeld.add(LifecycleLockTest.heldByThisProcess(lockToCheck));

@@ -113,6 +113,29 @@ class LifecycleLockTest {
     }
 
     @Test
+    void itIsTheFlockTodaysBpmTakes() throws Exception {
+        // util-linux flock(1) takes flock(2), as Go bpm does: each side must see the other's lock
+        Path file = lockFile("job-bpm-web.2eweb.lock");
+        try (LifecycleLock lock = LifecycleLock.acquire(file)) {
+            assertEquals(1, new ProcessBuilder("flock", "-n", file.toString(), "true").start().waitFor(),
+                    "flock(1) is refused while bpm holds the lock");
+        }
+        assertEquals(0, new ProcessBuilder("flock", "-n", file.toString(), "true").start().waitFor());
+        Process holder = new ProcessBuilder("flock", file.toString(), "sleep", "30").start();
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            Optional<LifecycleLock> got;
+            while ((got = LifecycleLock.tryAcquire(file)).isPresent() && System.nanoTime() < deadline) {
+                got.get().close();
+                Thread.sleep(20);
+            }
+            assertTrue(got.isEmpty(), "bpm sees flock(1)'s lock");
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void aSymlinkAtTheLockFileIsNotFollowed() throws IOException {
         Path file = lockFile("job-bpm-web.2eweb.lock");
         Files.createDirectories(file.getParent());
@@ -134,7 +157,7 @@ class LifecycleLockTest {
 
     private Child spawn(String mode, Path file) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 LockHolder.class.getName(), mode, file.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(p);
@@ -155,18 +178,14 @@ class LifecycleLockTest {
         return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
 
-    /**
-     * Whether this process holds a POSIX (fcntl) lock on the file, from /proc/locks: testing by
-     * opening the file would itself drop the lock (closing any descriptor of a file drops the
-     * process's fcntl locks on it).
-     */
+    /** Whether this process holds a flock(2) lock on the file (as today's bpm takes), from /proc/locks. */
     static boolean heldByThisProcess(Path file) {
         try {
             long ino = (Long) Files.getAttribute(file, "unix:ino");
             String pid = Long.toString(ProcessHandle.current().pid());
             for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length < 6 || f[1].equals("->") || !f[1].equals("POSIX")) continue;
+                if (f.length < 6 || f[1].equals("->") || !f[1].equals("FLOCK")) continue;
                 String dev = f[5];
                 if (f[4].equals(pid) && dev.substring(dev.lastIndexOf(':') + 1).equals(Long.toString(ino))) return true;
             }
