@@ -180,7 +180,13 @@ public interface HostView {
 
         @Override
         public String mountPointOf(String path) throws IOException {
-            String real = realPath(path);
+            // a path not made yet (the dry run's rootfs) is on the mount of its nearest existing ancestor
+            String existing = path;
+            while (!existing.equals("/") && lstat(existing) == Kind.MISSING) {
+                int slash = existing.lastIndexOf('/');
+                existing = slash <= 0 ? "/" : existing.substring(0, slash);
+            }
+            String real = realPath(existing);
             String best = "/";
             int bestDepth = -1;
             List<MountTable.Entry> table = MountTable.self();

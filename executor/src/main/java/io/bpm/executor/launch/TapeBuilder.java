@@ -101,7 +101,7 @@ import static io.bpm.executor.sys.Linux.MS_SLAVE;
  *       host): silently clamping would run the job with less than its bpm.yml asks for.</li>
  *   <li>{@code write(fd, "0", 1)} to each pre-opened {@code cgroup.procs}: the child joins the
  *       job's cgroup before it can fork.</li>
- *   <li>{@code dup2} of /dev/null to 0 and the two log files to 1 and 2.</li>
+ *   <li>{@code setsid()}, then {@code dup2} of /dev/null to 0 and the two log files to 1 and 2.</li>
  *   <li>Credentials: {@code PR_CAPBSET_DROP} for each capability of this process's bounding set
  *       the plan's bounding set lacks (needs CAP_SETPCAP, so while still root);
  *       {@code PR_SET_KEEPCAPS} (unless the job runs as root); {@code setgroups(0, NULL)},
@@ -112,7 +112,9 @@ import static io.bpm.executor.sys.Linux.MS_SLAVE;
  *   <li>Every signal back to SIG_DFL and an empty signal mask (the spawning JVM thread blocks
  *       SIGQUIT; a JVM started under nohup ignores HUP).</li>
  *   <li>{@code close_range(3, ~0U, CLOSE_RANGE_CLOEXEC)}, {@code chdir(cwd)} as the job's user
- *       (so a cwd it may not enter fails here, naming the cwd step).</li>
+ *       (so a cwd it may not enter fails here, naming the cwd step), and
+ *       {@code faccessat(EXE, X_OK)} of the job's executable, so that a missing or
+ *       non-executable program fails the start instead of the init's later exec.</li>
  *   <li>{@code seccomp(SECCOMP_SET_MODE_FILTER)} with the program from {@link SeccompFilter},
  *       as late as possible so that the filter only has to allow execve, then
  *       {@code execve(init, argv, env)}.</li>
@@ -148,7 +150,6 @@ public final class TapeBuilder {
     private static final String[][] DEV_LINKS = {
         {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
         {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}};
-    private static final int NR_SYMLINK = 88;
     private static final int NR_RMDIR = 84;
     /** Where pivot_root puts the old root, in the new root, until it is detached and the directory removed. */
     static final String OLD_ROOT = "/.bpm-old-root";
@@ -237,7 +238,7 @@ public final class TapeBuilder {
         }
         tape.namespaces(namespaces);
 
-        tape.at("sandbox: umask 022").syscall(Nr.UMASK, UMASK);
+        tape.at("sandbox: umask 022").umask(UMASK);
         tape.at("sandbox: / private (pivot_root refuses a shared root)").mount(null, "/", null, MS_PRIVATE, null);
         String parent = host.mountPointOf(rootfs);
         if (!parent.equals("/")) {
@@ -287,6 +288,9 @@ public final class TapeBuilder {
             tape.at(join).write(fd, "0");
         }
 
+        // a session of its own, as runc gives a container: the job is not in the process group of
+        // monit or of the terminal that ran bpm, so their signals reach it only through bpm
+        tape.at("sandbox: a new session").syscall(Nr.SETSID);
         tape.at("sandbox: stdin from /dev/null").dup2(fds.stdin(), 0);
         tape.at(logLabel(LogStream.STDOUT)).dup2(fds.stdout(), 1);
         tape.at(logLabel(LogStream.STDERR)).dup2(fds.stderr(), 2);
@@ -305,6 +309,17 @@ public final class TapeBuilder {
         int cwd = index(Cwd.class);
         tape.at(label(cwd, steps.get(cwd))).chdir(((Cwd) steps.get(cwd)).path());
 
+        // bpm start returns 0 only if the job's executable can run: the init exec'ing is not
+        // enough, since the init's own exec of the job fails later, only into the log. Checked
+        // here, as the job's user in the job's view (mounts, noexec, directory permissions).
+        int exec = index(Exec.class);
+        List<String> argv = ((Exec) steps.get(exec)).argv();
+        String executable = jobExecutable(argv);
+        if (executable.indexOf('/') >= 0) {
+            tape.at(label(exec, steps.get(exec)) + ": the job's executable " + executable + " must be executable by the job's user")
+                    .access(executable, X_OK);
+        }
+
         for (int i = 0; i < steps.size(); i++) {
             if (steps.get(i) instanceof Seccomp s) {
                 if (seccomp == null) {
@@ -321,9 +336,19 @@ public final class TapeBuilder {
                 env.add(e.name() + "=" + e.value());
             }
         }
-        int exec = index(Exec.class);
-        List<String> argv = ((Exec) steps.get(exec)).argv();
         tape.at(label(exec, steps.get(exec))).execve(argv.getFirst(), argv, env);
+    }
+
+    private static final int X_OK = 1;
+
+    /**
+     * The program the init runs: what follows its {@code --} (bpm's {@code tini -w -s -- EXE}),
+     * or the exec line's first word when the plan has no init. A name without '/' is looked up
+     * in PATH by the init and not checked ahead.
+     */
+    static String jobExecutable(List<String> argv) {
+        int dashes = argv.indexOf("--");
+        return dashes >= 0 && dashes + 1 < argv.size() ? argv.get(dashes + 1) : argv.getFirst();
     }
 
     // ---- mounts -----------------------------------------------------------------------------------
@@ -384,7 +409,7 @@ public final class TapeBuilder {
         for (String[] l : links) {
             String path = "/dev/" + l[0];
             tape.at(label + ": symlink " + path + " -> " + l[1])
-                    .syscall(NR_SYMLINK, tape.string(l[1]), tape.string(inRoot(path)));
+                    .symlink(l[1], inRoot(path));
             made.put(path, false);
         }
     }
@@ -482,7 +507,7 @@ public final class TapeBuilder {
                 return null;
             }
             if (last && file) {
-                tape.at(label + ": create the mount point " + job).syscall(Nr.OPENAT, Linux.AT_FDCWD, tape.string(inRoot(job)),
+                tape.at(label + ": create the mount point " + job).openat(inRoot(job),
                         Linux.O_RDONLY | Linux.O_CREAT | Linux.O_EXCL | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0644);
                 made.put(job, false);
                 return false;

@@ -24,6 +24,7 @@ public final class Nr {
     public static final int KILL = 62;
     public static final int FLOCK = 73;
     public static final int CHDIR = 80;
+    public static final int SYMLINK = 88;
     public static final int FCHDIR = 81;
     public static final int MKDIR = 83;
     public static final int FCHMOD = 91;
@@ -31,6 +32,7 @@ public final class Nr {
     public static final int UMASK = 95;
     public static final int GETUID = 102;
     public static final int GETEUID = 107;
+    public static final int SETSID = 112;
     public static final int SETGROUPS = 116;
     public static final int SETRESUID = 117;
     public static final int SETRESGID = 119;
@@ -46,6 +48,7 @@ public final class Nr {
     public static final int WAITID = 247;
     public static final int OPENAT = 257;
     public static final int MKDIRAT = 258;
+    public static final int FACCESSAT = 269;
     public static final int UNSHARE = 272;
     public static final int PIPE2 = 293;
     public static final int PRLIMIT64 = 302;
@@ -75,6 +78,7 @@ public final class Nr {
             case KILL -> "kill";
             case FLOCK -> "flock";
             case CHDIR -> "chdir";
+            case SYMLINK -> "symlink";
             case FCHDIR -> "fchdir";
             case MKDIR -> "mkdir";
             case FCHMOD -> "fchmod";
@@ -82,6 +86,7 @@ public final class Nr {
             case UMASK -> "umask";
             case GETUID -> "getuid";
             case GETEUID -> "geteuid";
+            case SETSID -> "setsid";
             case SETGROUPS -> "setgroups";
             case SETRESUID -> "setresuid";
             case SETRESGID -> "setresgid";
@@ -97,6 +102,7 @@ public final class Nr {
             case WAITID -> "waitid";
             case OPENAT -> "openat";
             case MKDIRAT -> "mkdirat";
+            case FACCESSAT -> "faccessat";
             case UNSHARE -> "unshare";
             case PIPE2 -> "pipe2";
             case PRLIMIT64 -> "prlimit64";

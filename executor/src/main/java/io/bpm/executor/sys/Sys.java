@@ -122,6 +122,17 @@ public final class Sys {
         return r;
     }
 
+    /** write(2) of all {@code length} bytes of buf, retrying EINTR and short writes. */
+    public static void writeFully(int fd, MemorySegment buf, long length) {
+        long done = 0;
+        while (done < length) {
+            long r = raw(Nr.WRITE, fd, buf.address() + done, length - done);
+            if (r == -Errno.EINTR) continue;
+            if (r < 0) throw new SysException(Nr.WRITE, new long[] {fd, buf.address() + done, length - done}, (int) -r);
+            done += r;
+        }
+    }
+
     public static long mmap(long length, int prot, int flags) {
         return syscall(Nr.MMAP, 0, length, prot, flags, -1, 0);
     }

@@ -134,6 +134,32 @@ public final class Tape implements AutoCloseable {
         return add(Nr.MKDIR, "mkdir(" + quote(path) + ", 0" + Integer.toOctalString(mode) + ")", string(path), mode);
     }
 
+    public Tape symlink(String target, String linkPath) {
+        return add(Nr.SYMLINK, "symlink(" + quote(target) + ", " + quote(linkPath) + ")", string(target), string(linkPath));
+    }
+
+    /** openat(AT_FDCWD, path, flags, mode); the fd it returns is closed by the exec (O_CLOEXEC or close_range). */
+    public Tape openat(String path, int flags, int mode) {
+        String access = switch (flags & 3) {
+            case Linux.O_WRONLY -> "O_WRONLY";
+            case Linux.O_RDWR -> "O_RDWR";
+            default -> "O_RDONLY";
+        };
+        String more = (flags & ~3) == 0 ? "" : "|" + flagsText(flags & ~3, O_NAMES);
+        return add(Nr.OPENAT, "openat(AT_FDCWD, " + quote(path) + ", " + access + more + ", 0"
+                + Integer.toOctalString(mode) + ")", Linux.AT_FDCWD, string(path), flags, mode);
+    }
+
+    /** faccessat(AT_FDCWD, path, mode, 0): with the real ids, which are the job's by then. */
+    public Tape access(String path, int mode) {
+        return add(Nr.FACCESSAT, "faccessat(AT_FDCWD, " + quote(path) + ", " + (mode == 1 ? "X_OK" : mode) + ")",
+                Linux.AT_FDCWD, string(path), mode, 0);
+    }
+
+    public Tape umask(int mask) {
+        return add(Nr.UMASK, "umask(0" + Integer.toOctalString(mask) + ")", mask);
+    }
+
     public Tape chdir(String path) {
         return add(Nr.CHDIR, "chdir(" + quote(path) + ")", string(path));
     }
@@ -361,6 +387,11 @@ public final class Tape implements AutoCloseable {
         {MS_SILENT, "MS_SILENT"}, {MS_UNBINDABLE, "MS_UNBINDABLE"}, {MS_PRIVATE, "MS_PRIVATE"},
         {MS_SLAVE, "MS_SLAVE"}, {MS_SHARED, "MS_SHARED"}, {MS_RELATIME, "MS_RELATIME"},
         {MS_STRICTATIME, "MS_STRICTATIME"}};
+    private static final Object[][] O_NAMES = {
+        {(long) Linux.O_CREAT, "O_CREAT"}, {(long) Linux.O_EXCL, "O_EXCL"}, {(long) Linux.O_NOCTTY, "O_NOCTTY"},
+        {(long) Linux.O_TRUNC, "O_TRUNC"}, {(long) Linux.O_APPEND, "O_APPEND"}, {(long) Linux.O_NONBLOCK, "O_NONBLOCK"},
+        {(long) Linux.O_DIRECTORY, "O_DIRECTORY"}, {(long) Linux.O_NOFOLLOW, "O_NOFOLLOW"}, {(long) Linux.O_CLOEXEC, "O_CLOEXEC"},
+        {(long) Linux.O_PATH, "O_PATH"}};
     private static final Object[][] CLONE_NAMES = {
         {CLONE_VM, "CLONE_VM"}, {CLONE_VFORK, "CLONE_VFORK"}, {CLONE_NEWNS, "CLONE_NEWNS"},
         {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_NEWUTS, "CLONE_NEWUTS"}, {CLONE_NEWIPC, "CLONE_NEWIPC"},
