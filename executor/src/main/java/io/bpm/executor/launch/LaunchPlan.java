@@ -77,19 +77,33 @@ public final class LaunchPlan {
      * @param mounter      the host mount(2) calls for {@code share} steps
      * @param host         the host's view for tape building
      * @param preStart     runs a {@code hook} step; null refuses every plan with one
+     * @param output       the child's stdout and stderr; null: the plan's log files (bpm start)
      */
-    public record Options(String cgroupParent, SeccompFilter seccomp, Mounter mounter, HostView host, PreStart preStart) {
+    public record Options(String cgroupParent, SeccompFilter seccomp, Mounter mounter, HostView host, PreStart preStart,
+                          Output output) {
         public static Options defaults(SeccompFilter seccomp) {
-            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null);
+            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null, null);
         }
 
         public Options withCgroupParent(String parent) {
-            return new Options(parent, seccomp, mounter, host, preStart);
+            return new Options(parent, seccomp, mounter, host, preStart, output);
         }
 
         public Options withPreStart(PreStart hook) {
-            return new Options(cgroupParent, seccomp, mounter, host, hook);
+            return new Options(cgroupParent, seccomp, mounter, host, hook, output);
         }
+
+        public Options withOutput(Output out) {
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, out);
+        }
+    }
+
+    /**
+     * Descriptors the caller owns that become the child's stdout and stderr instead of the log
+     * files: {@code bpm run} passes the write ends of two pipes it copies to the logs and the
+     * terminal. The launch neither closes them nor keeps them.
+     */
+    public record Output(int stdout, int stderr) {
     }
 
     /** Where the time of a start went, in nanoseconds. */
@@ -169,8 +183,8 @@ public final class LaunchPlan {
             t3 = System.nanoTime();
 
             int stdin = open(fds, "/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC);
-            int stdout = openLog(fds, bound.log(LogStream.STDOUT));
-            int stderr = openLog(fds, bound.log(LogStream.STDERR));
+            int stdout = options.output() != null ? options.output().stdout() : openLog(fds, bound.log(LogStream.STDOUT));
+            int stderr = options.output() != null ? options.output().stderr() : openLog(fds, bound.log(LogStream.STDERR));
             List<Integer> procs = new ArrayList<>();
             for (Path d : cgroup.paths()) {
                 procs.add(open(fds, d.resolve("cgroup.procs").toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
@@ -219,6 +233,73 @@ public final class LaunchPlan {
         }
     }
 
+    /**
+     * What {@link #start} would do, changing nothing: the bound plan (what host preparation
+     * makes), the job's cgroup directories and limits, the descriptors the child gets, and the
+     * tape as strace-like lines. For {@code --dry-run}. The pre-start hook is named, not run.
+     * Descriptor numbers are placeholders; the real ones are chosen by the kernel at launch.
+     */
+    public static List<String> describe(Plan plan, HostFacts facts, Options options) throws LaunchFailure {
+        String who = plan.header().job() + "/" + plan.header().process();
+        BoundPlan bound;
+        try {
+            Verifier.require(plan);
+            bound = Binding.bind(plan, facts);
+        } catch (InvalidPlanException | IllegalArgumentException e) {
+            throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
+        }
+        List<String> out = new ArrayList<>();
+        out.add("# dry run of " + who + ": nothing below has been done");
+        out.add("# the plan, bound to this host (host preparation applies its directory, log and volume lines):");
+        for (String line : bound.text().split("\n")) {
+            out.add("  " + line);
+        }
+        try {
+            Cgroups layout = Cgroups.detect();
+            JobCgroup cgroup = options.cgroupParent() == null ? layout.job(bound.containerId())
+                    : layout.job(options.cgroupParent(), bound.containerId());
+            out.add("# the job's cgroup (created, its cgroup lines written, removed at stop):");
+            for (Path d : cgroup.paths()) {
+                out.add("  mkdir " + d);
+            }
+            int next = 3;
+            int stdin = next++;
+            int stdout = next++;
+            int stderr = next++;
+            List<Integer> procs = new ArrayList<>();
+            out.add("# descriptors opened for the child (placeholder numbers):");
+            out.add("  fd " + stdin + " = /dev/null (stdin)");
+            out.add("  fd " + stdout + " = " + (options.output() != null ? "a pipe to bpm, copied to " : "")
+                    + bound.log(LogStream.STDOUT) + " (stdout)");
+            out.add("  fd " + stderr + " = " + (options.output() != null ? "a pipe to bpm, copied to " : "")
+                    + bound.log(LogStream.STDERR) + " (stderr)");
+            for (Path d : cgroup.paths()) {
+                procs.add(next);
+                out.add("  fd " + next++ + " = " + d.resolve("cgroup.procs"));
+            }
+            long[] program = null;
+            for (Step s : bound.steps()) {
+                if (s instanceof Hook h) {
+                    out.add("# pre-start hook, run on the host as root before the launch: " + h.program());
+                }
+                if (s instanceof Seccomp sc && options.seccomp() != null) {
+                    program = options.seccomp().program(sc);
+                }
+            }
+            try (TapeBuilder.Built built = TapeBuilder.build(bound, rootfs(facts, plan.header()).toString(),
+                    new TapeBuilder.Fds(stdin, stdout, stderr, procs), program, options.host())) {
+                out.add("# the launch: clone3 and the tape the child replays (" + built.tape().size() + " entries):");
+                out.addAll(built.tape().describe());
+                for (String skip : built.skipped()) {
+                    out.add("# not on this host, skipped: " + skip);
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
+        }
+        return out;
+    }
+
     /** The bundle directory 0700 and its rootfs 0755, both root's, neither a symlink. */
     private static void makeRootfs(Path rootfs) throws IOException {
         Path bundle = rootfs.getParent();
@@ -245,8 +326,18 @@ public final class LaunchPlan {
      * swapped in cannot block the start, checked to be a regular file, then blocking again.
      */
     private static int openLog(List<Integer> fds, String path) throws IOException {
-        int fd = open(fds, path, Linux.O_WRONLY | Linux.O_APPEND | Linux.O_NOFOLLOW | Linux.O_NONBLOCK | Linux.O_NOCTTY
-                | Linux.O_CLOEXEC);
+        int fd = openLog(path);
+        fds.add(fd);
+        return fd;
+    }
+
+    /**
+     * A log file host preparation created, opened for appending (O_CLOEXEC, O_NOFOLLOW, refused
+     * unless a regular file). The caller closes it.
+     */
+    public static int openLog(String path) throws IOException {
+        int fd = Sys.open(path, Linux.O_WRONLY | Linux.O_APPEND | Linux.O_NOFOLLOW | Linux.O_NONBLOCK | Linux.O_NOCTTY
+                | Linux.O_CLOEXEC, 0);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(144, 8);                 // struct stat (x86-64)
             Sys.syscall(NR_FSTAT, fd, st.address());
@@ -254,9 +345,12 @@ public final class LaunchPlan {
             if ((mode & 0170000) != 0100000) {
                 throw new IOException("refusing to write the log to " + path + ": it is no longer a regular file");
             }
+            Sys.syscall(NR_FCNTL, fd, F_SETFL, Linux.O_APPEND);
+            return fd;
+        } catch (IOException | RuntimeException e) {
+            Sys.raw(Nr.CLOSE, fd);
+            throw e;
         }
-        Sys.syscall(NR_FCNTL, fd, F_SETFL, Linux.O_APPEND);
-        return fd;
     }
 
     private static final int NR_FSTAT = 5;

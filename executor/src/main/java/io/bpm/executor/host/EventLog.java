@@ -1,0 +1,168 @@
+package io.bpm.executor.host;
+
+import io.bpm.executor.sys.Errno;
+import io.bpm.executor.sys.Linux;
+import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Sys;
+import io.bpm.executor.sys.SysException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A job's {@code bpm.log} (bpm-behaviour.md §5.5): one JSON object per line and event, in the
+ * shape today's bpm writes (lager): {@code {"timestamp":"...","level":"info","source":"bpm",
+ * "message":"bpm.start.starting","data":{"job":"web","process":"web","session":"1"}}}; failures
+ * are {@code "level":"error"} with the cause in {@code data.error}.
+ *
+ * <p>Opened like the process logs: O_APPEND, O_NOFOLLOW (a symlink a job planted in its log
+ * directory is refused, not followed), 0600, then fchown'ed to the job's user through the
+ * descriptor. Each event is one write(2) of one line, so events of concurrent commands (start of
+ * one process, stop of another) never interleave within a line. Written on the start/stop path,
+ * so it is plain string building: no JSON library.
+ *
+ * <p>The log never fails a command: when it cannot be opened or written, the command goes on
+ * and {@link #problem()} says why (the command prints it as a warning).
+ */
+public final class EventLog implements AutoCloseable {
+
+    private final String command;
+    private final Map<String, String> base;
+    private int fd;
+    private String problem;
+
+    private EventLog(String command, Map<String, String> base, int fd, String problem) {
+        this.command = command;
+        this.base = base;
+        this.fd = fd;
+        this.problem = problem;
+    }
+
+    /**
+     * Opens {@code file} for {@code command} (start, stop, run) of job/process.
+     *
+     * @param createDir make the log directory (0750, owned by uid:gid) when missing; stop does
+     *                  not, so stopping a job that never existed leaves nothing behind
+     */
+    public static EventLog open(Path file, String command, String job, String process, int uid, int gid, boolean createDir) {
+        Map<String, String> base = new LinkedHashMap<>();
+        base.put("job", job);
+        base.put("process", process);
+        base.put("session", "1");
+        Path dir = file.getParent();
+        try {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                if (!createDir) {
+                    return new EventLog(command, base, -1, null);
+                }
+                Files.createDirectories(dir, SafeDirs.attribute(0750));
+                // as host preparation makes it (the plan's log directory line): the job's, 0750
+                SafeDirs.chown(Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS), uid, gid);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return new EventLog(command, base, -1, "cannot create " + dir + ": " + e.getMessage());
+        }
+        int fd;
+        try {
+            fd = Sys.open(file.toString(), Linux.O_WRONLY | Linux.O_CREAT | Linux.O_APPEND | Linux.O_NOFOLLOW | Linux.O_NONBLOCK
+                    | Linux.O_NOCTTY | Linux.O_CLOEXEC, 0600);
+        } catch (SysException e) {
+            String why = e.errno() == Errno.ELOOP ? "refusing to open symlink at " + file : "cannot open " + file;
+            return new EventLog(command, base, -1, why + ": " + e.getMessage());
+        }
+        long r = Sys.raw(Nr.FCHOWN, fd, uid, gid);
+        if (r < 0) {
+            Sys.raw(Nr.CLOSE, fd);
+            return new EventLog(command, base, -1, "chown " + file + ": " + Errno.describe((int) -r));
+        }
+        return new EventLog(command, base, fd, null);
+    }
+
+    /** Why events are not being logged, or null. */
+    public String problem() {
+        return problem;
+    }
+
+    /** {@code bpm.COMMAND.EVENT} at level info. */
+    public void info(String event) {
+        write("info", event, null);
+    }
+
+    /** {@code bpm.COMMAND.EVENT} at level error, with the cause. */
+    public void error(String event, String cause) {
+        write("error", event, cause);
+    }
+
+    private synchronized void write(String level, String event, String cause) {
+        if (fd < 0) {
+            return;
+        }
+        StringBuilder b = new StringBuilder(200);
+        b.append("{\"timestamp\":\"").append(DateTimeFormatter.ISO_INSTANT.format(Instant.now()))
+                .append("\",\"level\":\"").append(level)
+                .append("\",\"source\":\"bpm\",\"message\":");
+        string(b, "bpm." + command + "." + event);
+        b.append(",\"data\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : base.entrySet()) {
+            if (!first) b.append(',');
+            first = false;
+            string(b, e.getKey());
+            b.append(':');
+            string(b, e.getValue());
+        }
+        if (cause != null) {
+            b.append(",\"error\":");
+            string(b, cause);
+        }
+        b.append("}}\n");
+        byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(bytes.length);
+            MemorySegment.copy(bytes, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            Sys.writeFully(fd, buf, bytes.length);
+        } catch (SysException e) {
+            problem = "cannot write the job's bpm.log: " + e.getMessage();
+            close();
+        }
+    }
+
+    /** A JSON string literal. */
+    static void string(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+
+    @Override
+    public synchronized void close() {
+        if (fd >= 0) {
+            Sys.raw(Nr.CLOSE, fd);
+            fd = -1;
+        }
+    }
+}
