@@ -43,6 +43,15 @@ public final class Frontend {
     }
 
     public static Result check(SourceFile source, Options options) {
+        return check(source, options, null, RunArguments.NONE);
+    }
+
+    /**
+     * The same for {@code bpm run}: {@code arguments} are added to the first process named
+     * {@code process} before anything is checked, so they are checked like the file; findings
+     * about them name the argument (file "command line").
+     */
+    public static Result check(SourceFile source, Options options, String process, RunArguments arguments) {
         Findings findings = new Findings(source.displayName(), options.compat());
         Optional<YNode> root = YamlReader.read(source, findings);
         if (root.isEmpty()) {
@@ -52,6 +61,7 @@ public final class Frontend {
         BpmSchema schema = BpmSchema.get();
         Decoder.Decoded decoded = Decoder.decode(root.get(), schema, findings);
         JsonNode doc = decoded.document();
+        if (!arguments.isEmpty()) arguments.apply(doc, process, decoded.locations());
         BpmConfig config = ModelBuilder.build(doc);
         if (doc.isNull()) { // a lone '---' or '~': as empty as an empty file
             noProcesses(findings, Span.FILE, "the document is empty");
@@ -69,7 +79,11 @@ public final class Frontend {
         }
         Rules.check(config, new LintContext(options.job(), decoded.locations(), findings));
         SchemaFindings.report(schema, doc, decoded.locations(), findings);
-        return new Result(source, Optional.of(config), decoded.locations(), findings.sorted());
+        List<Diagnostic> found = findings.sorted();
+        if (!arguments.isEmpty()) {
+            found = found.stream().map(d -> RunArguments.attribute(d, decoded.locations())).sorted().toList();
+        }
+        return new Result(source, Optional.of(config), decoded.locations(), found);
     }
 
     private static void noProcesses(Findings findings, Span at, String why) {

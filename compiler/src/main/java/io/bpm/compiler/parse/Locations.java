@@ -11,6 +11,7 @@ import java.util.Map;
 public final class Locations {
     private final Map<String, Span> values = new HashMap<>();
     private final Map<String, Span> keys = new HashMap<>();
+    private final Map<String, String> arguments = new HashMap<>();
 
     void value(String pointer, Span span) {
         values.put(pointer, span);
@@ -33,6 +34,24 @@ public final class Locations {
     public Span keyOf(String pointer) {
         Span s = keys.get(pointer);
         return s != null ? s : valueOf(pointer);
+    }
+
+    /**
+     * Records that the node at {@code pointer} came from a command-line argument, not from the
+     * file. It then exists for the rules ({@link #has}); its span is the enclosing node's.
+     */
+    public void argument(String pointer, String argument) {
+        arguments.put(pointer, argument);
+        values.putIfAbsent(pointer, valueOf(parent(pointer)));
+    }
+
+    /** The command-line argument the node at {@code pointer} (or an enclosing one) came from. */
+    public java.util.Optional<String> argumentOf(String pointer) {
+        for (String p = pointer; !p.isEmpty(); p = parent(p)) {
+            String a = arguments.get(p);
+            if (a != null) return java.util.Optional.of(a);
+        }
+        return java.util.Optional.empty();
     }
 
     public boolean has(String pointer) {

@@ -566,6 +566,10 @@ public final class Lowering {
     /** Provenance of plan lines: {@code FILE:LINE:COL what}, the place in bpm.yml that caused them. */
     private record Origins(String file, Locations where) {
         Provenance at(String pointer) {
+            java.util.Optional<String> argument = where.argumentOf(pointer);
+            if (argument.isPresent()) {
+                return new Provenance(commentSafe("command line " + argument.get() + " " + readable(pointer)));
+            }
             Span s = where.valueOf(pointer);
             return new Provenance(commentSafe(file + ":" + s.line() + ":" + s.column() + " " + readable(pointer)));
         }

@@ -64,8 +64,7 @@ public final class PlanSource {
             throws IOException, CompileFailure {
         byte[] bytes = Files.readAllBytes(bpmYml);
         String sha = PlanCache.sha256(bytes);
-        String version = init.equals(LowerOptions.DEFAULT_INIT) ? Version.get()
-                : Version.get() + "+init-" + PlanCache.sha256(init.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        String version = versionFor(init);
         Optional<String> hit = cache.lookup(sha, version);
         if (hit.isPresent()) {
             try {
@@ -79,24 +78,44 @@ public final class PlanSource {
                 // A damaged or foreign entry is a miss: compile afresh and overwrite it.
             }
         }
-        return compile(bpmYml, bytes, job, process, init, cache, sha, version);
+        return compile(bpmYml, bytes, job, process, init, cache, sha, version, io.bpm.compiler.RunArguments.NONE);
+    }
+
+    /**
+     * The plan of {@code bpm run}: bpm.yml with the command line's volumes and variables added
+     * (checked like the file). Compiled every time and not cached: the arguments change from run
+     * to run, and the plan is not needed after the run.
+     */
+    public static Provided forRun(Path bpmYml, String job, String process, String init, io.bpm.compiler.RunArguments arguments)
+            throws IOException, CompileFailure {
+        byte[] bytes = Files.readAllBytes(bpmYml);
+        return compile(bpmYml, bytes, job, process, init, null, null, versionFor(init), arguments);
+    }
+
+    private static String versionFor(String init) {
+        return init.equals(LowerOptions.DEFAULT_INIT) ? Version.get()
+                : Version.get() + "+init-" + PlanCache.sha256(init.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     private static Provided compile(Path bpmYml, byte[] bytes, String job, String process, String init, PlanCache cache,
-                                    String sha, String version) throws IOException, CompileFailure {
+                                    String sha, String version, io.bpm.compiler.RunArguments arguments)
+            throws IOException, CompileFailure {
         SourceFile source = switch (SourceLoader.decode(bytes, bpmYml.toString())) {
             case SourceLoader.Text t -> t.source();
             case SourceLoader.Refused r -> throw new CompileFailure(bpmYml + " cannot be read", List.of(r.diagnostic()));
         };
-        Frontend.Result checked = Frontend.check(source, new Frontend.Options(job, false));
-        if (checked.hasErrors()) throw new CompileFailure("failed to parse job configuration: " + bpmYml + " has errors", checked.diagnostics());
+        Frontend.Result checked = Frontend.check(source, new Frontend.Options(job, false), process, arguments);
+        if (checked.hasErrors()) {
+            throw new CompileFailure("failed to parse job configuration: " + (arguments.isEmpty() ? bpmYml + " has errors"
+                    : bpmYml + " with the command line's -v/-e has errors"), checked.diagnostics());
+        }
         if (checked.config().flatMap(c -> c.process(process)).isEmpty()) {
-            throw new CompileFailure("process \"" + process + "\" is not defined in " + bpmYml, List.of());
+            throw new CompileFailure("process \"" + process + "\" not present in job configuration (" + bpmYml + ")", List.of());
         }
         Plan plan = Lowering.lower(checked, process, new LowerOptions(job, version, init));
         Verifier.require(plan);
         String planText = PlanText.write(plan);
-        cache.store(sha, version, planText);
+        if (cache != null) cache.store(sha, version, planText);
         try {
             return new Provided(PlanText.parse(planText), planText, false);
         } catch (PlanFormatException e) {

@@ -73,7 +73,7 @@ class PlanSourceTest {
         assertFalse(bad.diagnostics().isEmpty());
         var missing = assertThrows(PlanSource.CompileFailure.class,
                 () -> PlanSource.forStart(bpmYml(YAML), "web", "other", cache));
-        assertTrue(missing.getMessage().contains("process \"other\" is not defined"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("process \"other\" not present in job configuration"), missing.getMessage());
     }
 
     /** In a fresh JVM, a cache hit loads no YAML, schema, JSON or picocli class at all. */
