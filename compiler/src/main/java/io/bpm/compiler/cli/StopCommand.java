@@ -1,11 +1,10 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.host.EventLog;
 import io.bpm.executor.host.JobCgroup;
 import io.bpm.executor.host.LifecycleLock;
 import io.bpm.executor.host.StateStore;
 import io.bpm.executor.lifecycle.Stopper;
-import io.bpm.executor.plan.ContainerId;
-import io.bpm.executor.plan.HostFacts;
 import io.bpm.executor.plan.Plan;
 import io.bpm.executor.plan.PlanFormatException;
 import io.bpm.executor.plan.PlanText;
@@ -23,9 +22,10 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code bpm stop JOB [-p PROC]}: stop one process from the plan and state its start saved
- * (bpm.yml is never read): the plan's stop signal to the init, SIGQUIT after quit-after, SIGKILL
- * to everything in the job's cgroup after kill-after; then the cgroup, the pid file and the state
- * are removed. Stopping a process that is not running succeeds.
+ * (bpm.yml is never read, so a broken config cannot keep a job running, bpm's §6.4 bug): the
+ * plan's stop signal to the init, SIGQUIT after quit-after, SIGKILL to everything in the job's
+ * cgroup after kill-after; then the cgroup, the pid file and the state are removed. Stopping a
+ * process that is not running succeeds.
  */
 @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = {"Stop PROCESS of JOB (default: the process named like the job), as its last start recorded it: "
@@ -35,8 +35,6 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Exit status: 0 stopped (or was not running), 1 it could not be stopped (the reason on the last line "
                 + "of standard error), 2 usage problem."})
 final class StopCommand implements Callable<Integer> {
-
-    private static final Duration CGROUP_TIMEOUT = Duration.ofSeconds(5);
 
     @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
     String job;
@@ -49,44 +47,76 @@ final class StopCommand implements Callable<Integer> {
         PrintStream err = System.err;
         String proc = process != null ? process : job;
         try {
-            String invalid = StartCommand.nameProblem(job, proc);
-            if (invalid != null) {
-                err.println("bpm stop: invalid job or process name: " + invalid);
-                return 1;
+            JobProcess jp = JobProcess.of(job, proc, false);
+            try (EventLog log = jp.events("stop", false, err)) {
+                try (LifecycleLock lock = jp.lock(log)) {
+                    stop(jp, log, err);
+                }
             }
-            stop(proc);
             return 0;
-        } catch (IOException | RuntimeException | PlanFormatException e) {
-            err.println("bpm stop: cannot stop " + job + "/" + proc + ": " + Main.rootCause(e));
+        } catch (JobProcess.Failed e) {
+            err.println("bpm stop: " + e.getMessage());
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            err.println("bpm stop: failed to stop job-process " + job + "/" + proc + ": " + Main.rootCause(e));
             return 1;
         }
     }
 
-    private void stop(String proc) throws IOException, PlanFormatException {
-        HostFacts facts = HostFacts.of(HostFacts.rootFrom(System.getenv()), 0, 0); // only for paths: no user needed
-        String cid = ContainerId.encode(job, proc);
-        Path lockFile = Path.of(facts.bind(Step.ROOT + "/data/bpm/locks/" + ContainerId.lockName(job, proc)));
-        try (LifecycleLock lock = LifecycleLock.acquire(lockFile)) {
-            StateStore store = new StateStore(Path.of(facts.bind(Step.ROOT + "/sys/run/bpm-state/" + cid)));
-            Optional<StateStore.State> state = store.readState();
-            Optional<String> text = store.readPlan();
-            if (state.isEmpty()) {
-                store.remove(); // a plan without state means nothing
-                return;
-            }
-            Plan plan = text.isPresent() ? PlanText.read(text.get()) : null;
-            Step.Stop how = plan == null ? null : plan.steps(Step.Stop.class).stream().findFirst().orElse(null);
-            int signal = how == null ? Linux.SIGTERM : Linux.signal(how.signal());
-            Duration quitAfter = Duration.ofMillis(how == null ? 15_000 : how.quitAfterMillis());
-            Duration killAfter = Duration.ofMillis(how == null ? 2_000 : how.killAfterMillis());
-            JobCgroup cgroup = JobCgroup.at(state.get().cgroups());
-            // Not ours any more (exited, pid reused, rebooted): nothing is signalled but what is left in the cgroup.
-            Stopper.stop(state.get().process(), signal, quitAfter, killAfter, cgroup, CGROUP_TIMEOUT);
-            cgroup.remove(CGROUP_TIMEOUT);
-            if (plan != null) {
-                StateStore.removePidFile(Path.of(facts.bind(plan.one(Step.PidFile.class).path())));
-            }
-            store.remove();
+    private static void stop(JobProcess jp, EventLog log, PrintStream err) throws JobProcess.Failed, IOException {
+        StateStore store = jp.store();
+        Optional<StateStore.State> state;
+        Optional<String> text;
+        try {
+            state = store.readState();
+            text = store.readPlan();
+        } catch (IOException e) {
+            log.error("failed-to-fetch-state", Main.rootCause(e));
+            throw new JobProcess.Failed("failed to get job-process status: " + jp.who() + ": " + Main.rootCause(e));
         }
+        if (state.isEmpty()) {
+            log.info("job-already-stopped");
+            store.remove(); // a plan without state means nothing
+            return;
+        }
+        Plan plan = null;
+        if (text.isPresent()) {
+            try {
+                plan = PlanText.read(text.get());
+            } catch (PlanFormatException e) {
+                // stop anyway, with bpm's defaults: a damaged plan must not keep a job running
+                err.println("bpm stop: warning: the plan saved at start is damaged (" + e.getMessage()
+                        + "); stopping with SIGTERM, 15 s, 2 s");
+            }
+        }
+        Step.Stop how = plan == null ? null : plan.steps(Step.Stop.class).stream().findFirst().orElse(null);
+        int signal = how == null ? Linux.SIGTERM : Linux.signal(how.signal());
+        Duration quitAfter = Duration.ofMillis(how == null ? 15_000 : how.quitAfterMillis());
+        Duration killAfter = Duration.ofMillis(how == null ? 2_000 : how.killAfterMillis());
+        JobCgroup cgroup = JobCgroup.at(state.get().cgroups());
+        // Not ours any more (exited, pid reused, rebooted): nothing is signalled but what is left in the cgroup.
+        try {
+            Stopper.Outcome outcome = Stopper.stop(state.get().process(), signal, quitAfter, killAfter, cgroup, JobProcess.CGROUP_TIMEOUT);
+            switch (outcome) {
+                case NOT_RUNNING -> log.info("process-not-running");
+                case STOPPED -> log.info("stopped");
+                case QUIT -> log.error("failed-to-stop", "exited only after SIGQUIT");
+                case KILLED -> {
+                    log.error("failed-to-stop", "failed to stop job within timeout");
+                    log.info("forcefully-deleting-container");
+                    err.println("bpm stop: warning: " + jp.who() + " did not stop within " + (quitAfter.plus(killAfter).toMillis())
+                            + " ms of the stop signal and SIGQUIT; it was killed (SIGKILL)");
+                }
+            }
+            cgroup.remove(JobProcess.CGROUP_TIMEOUT);
+            log.info("deleting-pidfile");
+            StateStore.removePidFile(plan != null ? Path.of(jp.facts.bind(plan.one(Step.PidFile.class).path()))
+                    : jp.path("sys/run/bpm/" + jp.job + "/" + jp.process + ".pid"));
+            store.remove();
+        } catch (IOException | RuntimeException e) {
+            log.error("failed-to-cleanup", Main.rootCause(e));
+            throw new JobProcess.Failed("failed to cleanup job-process " + jp.who() + ": " + Main.rootCause(e));
+        }
+        log.info("complete");
     }
 }

@@ -39,6 +39,21 @@ class ManPageTest {
         }
     }
 
+    /** Every command and every option it shows in --help has its place in man/bpm.1. */
+    @Test
+    void bpm1DocumentsEveryCommandAndOption() throws Exception {
+        String man = page("bpm.1").replace("\\-", "-");
+        picocli.CommandLine cli = new picocli.CommandLine(new io.bpm.compiler.cli.Main());
+        for (var sub : cli.getSubcommands().entrySet()) {
+            if (sub.getKey().equals("help")) continue;
+            assertTrue(man.contains(".SS bpm " + sub.getKey()), "man/bpm.1 has no section for bpm " + sub.getKey());
+            for (var option : sub.getValue().getCommandSpec().options()) {
+                if (option.hidden()) continue;
+                assertTrue(man.contains(option.longestName()), "man/bpm.1 lacks " + option.longestName() + " of bpm " + sub.getKey());
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"bpm.1", "bpm.yml.5", "bpm-plan.5"})
     void rendersWithoutWarnings(String name) throws Exception {

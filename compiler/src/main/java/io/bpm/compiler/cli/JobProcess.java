@@ -1,0 +1,188 @@
+package io.bpm.compiler.cli;
+
+import io.bpm.compiler.RunArguments;
+import io.bpm.compiler.plan.LowerOptions;
+import io.bpm.compiler.plan.PlanSource;
+import io.bpm.compiler.report.TextReport;
+import io.bpm.executor.host.EventLog;
+import io.bpm.executor.host.JobCgroup;
+import io.bpm.executor.host.LifecycleLock;
+import io.bpm.executor.host.StateStore;
+import io.bpm.executor.launch.SeccompFilter;
+import io.bpm.executor.plan.ContainerId;
+import io.bpm.executor.plan.HostFacts;
+import io.bpm.executor.plan.InvalidPlanException;
+import io.bpm.executor.plan.Plan;
+import io.bpm.executor.plan.PlanCache;
+import io.bpm.executor.plan.PlanFormatException;
+import io.bpm.executor.plan.PlanText;
+import io.bpm.executor.plan.SeccompProfile;
+import io.bpm.executor.plan.Step;
+import io.bpm.executor.plan.Verifier;
+import io.bpm.executor.seccomp.Arch;
+import io.bpm.executor.seccomp.Precompiled;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One process of a job on this host, as start, run and stop address it: the paths bpm derives
+ * from JOB and PROC under the BOSH root (lock, state, bpm.yml, plan cache, bpm.log) and the
+ * steps the three commands share (lock, read and clean state, get a plan).
+ */
+final class JobProcess {
+
+    /** A command cannot go on; the message is the last line it prints. */
+    static final class Failed extends Exception {
+        Failed(String message) {
+            super(message);
+        }
+    }
+
+    /** How long to wait for the kernel to empty and remove a cgroup. */
+    static final Duration CGROUP_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The environment variable that chooses the init. */
+    static final String INIT_VARIABLE = "BPM_INIT";
+
+    /** The seccomp programs bpm ships, precompiled for this architecture. */
+    static final SeccompFilter SECCOMP = step -> Precompiled.program(SeccompProfile.byName(step.profile(), step.version())
+            .orElseThrow(() -> new IllegalArgumentException("unknown seccomp profile " + step.profile() + " " + step.version())),
+            Arch.X86_64).toLongArray();
+
+    final String job;
+    final String process;
+    final HostFacts facts;
+    final String containerId;
+
+    private JobProcess(String job, String process, HostFacts facts) {
+        this.job = job;
+        this.process = process;
+        this.facts = facts;
+        this.containerId = ContainerId.encode(job, process);
+    }
+
+    /**
+     * JOB/PROC on this host.
+     *
+     * @param needUser start and run need the vcap user (its ids go into the plan); stop works
+     *                 without it
+     */
+    static JobProcess of(String job, String process, boolean needUser) throws Failed {
+        String invalid = Verifier.nameProblem("job", job);
+        if (invalid == null) invalid = Verifier.nameProblem("process", process);
+        if (invalid != null) throw new Failed("invalid job or process name: " + invalid);
+        HostFacts facts;
+        try {
+            facts = HostFacts.detect();
+        } catch (IllegalStateException e) {
+            if (needUser) throw new Failed(e.getMessage());
+            facts = HostFacts.of(HostFacts.rootFrom(System.getenv()), 0, 0); // stop: only paths are needed
+        }
+        return new JobProcess(job, process, facts);
+    }
+
+    String who() {
+        return job + "/" + process;
+    }
+
+    Path path(String rootRelative) {
+        return Path.of(facts.bind(Step.ROOT + "/" + rootRelative));
+    }
+
+    Path bpmYml() {
+        return path("jobs/" + job + "/config/bpm.yml");
+    }
+
+    StateStore store() {
+        return new StateStore(path("sys/run/bpm-state/" + containerId));
+    }
+
+    /** Waits for and takes the lifecycle lock (bpm's lock file name). */
+    LifecycleLock lock(EventLog log) throws IOException {
+        log.info("acquiring-lifecycle-lock.starting");
+        LifecycleLock lock = LifecycleLock.acquire(path("data/bpm/locks/" + ContainerId.lockName(job, process)));
+        log.info("acquiring-lifecycle-lock.complete");
+        return lock;
+    }
+
+    /**
+     * The job's bpm.log for a command. Start and run refuse to go on when it is a symlink (as
+     * bpm does: something planted it); otherwise a log that cannot be written is a warning.
+     *
+     * @param createDir start and run make the log directory; stop does not
+     */
+    EventLog events(String command, boolean createDir, PrintStream err) throws Failed {
+        Path file = path("sys/log/" + job + "/bpm.log");
+        EventLog log = EventLog.open(file, command, job, process, facts.uid(), facts.gid(), createDir);
+        if (log.problem() != null) {
+            if (createDir && log.problem().startsWith("refusing to open symlink")) {
+                throw new Failed("failed to " + command + " job-process " + who() + ": " + log.problem());
+            }
+            err.println("bpm " + command + ": warning: " + log.problem());
+        }
+        return log;
+    }
+
+    /** The recorded state, or empty; a damaged state file is reported and treated as none. */
+    Optional<StateStore.State> readState(StateStore store, String command, PrintStream err) throws IOException {
+        try {
+            return store.readState();
+        } catch (StateStore.StateFormatException e) {
+            err.println("bpm " + command + ": ignoring a damaged state file: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The recorded init is gone: kill what is left in its cgroup, remove it, the pid file and the state. */
+    void cleanStale(StateStore store, StateStore.State state) throws IOException {
+        JobCgroup cg = JobCgroup.at(state.cgroups());
+        cg.kill(CGROUP_TIMEOUT, JobCgroup.Killer.SIGKILL);
+        cg.remove(CGROUP_TIMEOUT);
+        Optional<String> text = store.readPlan();
+        if (text.isPresent()) {
+            try {
+                Plan old = PlanText.read(text.get());
+                StateStore.removePidFile(Path.of(facts.bind(old.one(Step.PidFile.class).path())));
+            } catch (PlanFormatException | RuntimeException e) {
+                // a damaged plan: the new start rewrites the pid file anyway
+            }
+        }
+        store.remove();
+    }
+
+    /** The init: the option, else $BPM_INIT, else bpm's. */
+    static String init(String option) {
+        return option != null ? option : Optional.ofNullable(System.getenv(INIT_VARIABLE)).filter(s -> !s.isEmpty())
+                .orElse(LowerOptions.DEFAULT_INIT);
+    }
+
+    /**
+     * The verified plan: cached or compiled from bpm.yml, with run's arguments added. Compile
+     * findings are printed on err.
+     *
+     * @param cached use and fill the plan cache (not for run's arguments, nor for a dry run, which writes nothing)
+     */
+    PlanSource.Provided plan(String init, RunArguments arguments, boolean cached, String command, PrintStream err)
+            throws Failed, IOException {
+        Path yml = bpmYml();
+        if (!Files.isRegularFile(yml)) {
+            throw new Failed("failed to " + command + " " + who() + ": no job configuration at " + yml
+                    + " (is the job deployed, and BPM_BOSH_ROOT right?)");
+        }
+        PlanCache cache = new PlanCache(path("data/bpm/plans/" + containerId));
+        try {
+            return arguments.isEmpty() && cached ? PlanSource.forStart(yml, job, process, init, cache)
+                    : PlanSource.forRun(yml, job, process, init, arguments);
+        } catch (PlanSource.CompileFailure e) {
+            if (!e.diagnostics().isEmpty()) new TextReport(false).print(e.diagnostics(), Map.of(), 1, err);
+            throw new Failed("failed to " + command + " " + who() + ": " + e.getMessage());
+        } catch (IllegalArgumentException | InvalidPlanException e) {
+            throw new Failed("failed to " + command + " " + who() + ": cannot compile " + yml + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.bpm.compiler.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A temporary BOSH root under /var/tmp with one job (a random name, so nothing collides with a
+ * real job or another test) for tests that run {@code bpm start/stop/run} as root against the
+ * real kernel, each command in a JVM of its own as monit runs it, with BPM_BOSH_ROOT on the root
+ * and BPM_INIT {@code /usr/bin/tini}. {@link #close} stops whatever a failed assertion left
+ * running and deletes the root.
+ */
+final class JobHost implements AutoCloseable {
+
+    static final String TINI = "/usr/bin/tini";
+    private static boolean createdVcap;
+
+    final Path root;
+    final String job;
+
+    /** Skips the calling test class loudly unless root and tini are here; creates vcap when missing. */
+    static void requireRootAndTini() throws Exception {
+        String why = null;
+        if (!isRoot()) why = "bpm start/stop/run tests need root";
+        else if (!Files.isExecutable(Path.of(TINI))) why = "bpm start/stop/run tests need " + TINI + " (Debian package tini)";
+        if (why != null) System.err.println("SKIPPED LOUDLY: " + why);
+        assumeTrue(why == null, "SKIPPED LOUDLY: " + why);
+        if (Files.readAllLines(Path.of("/etc/passwd")).stream().noneMatch(l -> l.startsWith("vcap:"))) {
+            assertEquals(0, exec("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "vcap"));
+            createdVcap = true;
+        }
+    }
+
+    /** Removes the vcap user if {@link #requireRootAndTini} created it. */
+    static void removeVcap() throws Exception {
+        if (createdVcap) {
+            assertEquals(0, exec("userdel", "vcap"));
+            createdVcap = false;
+        }
+    }
+
+    static boolean isRoot() throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("Uid:")) return l.split("\\s+")[2].equals("0");
+        }
+        return false;
+    }
+
+    static int exec(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).inheritIO().start();
+        return p.waitFor();
+    }
+
+    JobHost() throws IOException {
+        root = Files.createTempDirectory(Path.of("/var/tmp"), "bpm-job-");
+        job = "t-" + HexFormat.of().formatHex(new byte[] {(byte) ThreadLocalRandom.current().nextInt(),
+            (byte) ThreadLocalRandom.current().nextInt(), (byte) ThreadLocalRandom.current().nextInt()});
+        for (String d : List.of("jobs/" + job + "/config", "packages/" + job + "/bin", "data/packages", "sys/log", "store")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** Stops the job's processes a failed test left running (each process of the last bpm.yml) and deletes the root. */
+    @Override
+    public void close() throws Exception {
+        List<String> procs = new ArrayList<>(List.of(job));
+        Path yml = root.resolve("jobs/" + job + "/config/bpm.yml");
+        if (Files.exists(yml)) {
+            for (String l : Files.readAllLines(yml)) {
+                if (l.startsWith("- name: ")) procs.add(l.substring(8).trim());
+            }
+        }
+        for (String p : procs.stream().distinct().toList()) bpm("stop", job, "-p", p);
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** {@code packages/JOB/bin/NAME}, a shell script, 0755; its path in the job's view. */
+    String script(String name, String body) throws IOException {
+        Path run = root.resolve("packages/" + job + "/bin/" + name);
+        Files.writeString(run, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return "/var/vcap/packages/" + job + "/bin/" + name;
+    }
+
+    /** The default process script, {@code run}. */
+    String script(String body) throws IOException {
+        return script("run", body);
+    }
+
+    void bpmYml(String text) throws IOException {
+        Files.writeString(root.resolve("jobs/" + job + "/config/bpm.yml"), text);
+    }
+
+    /** A bpm.yml with one process named like the job, running {@code run}, plus {@code more} YAML lines under it. */
+    void oneProcess(String more) throws IOException {
+        bpmYml("processes:\n- name: " + job + "\n  executable: /var/vcap/packages/" + job + "/bin/run\n" + more);
+    }
+
+    record Result(int code, String out, String err) {
+        String lastErrLine() {
+            String[] l = err.strip().split("\n");
+            return l[l.length - 1];
+        }
+    }
+
+    /** bpm in a JVM of its own, with this root and tini as the init. */
+    Result bpm(String... args) throws Exception {
+        return bpm(Map.of(), args);
+    }
+
+    Result bpm(Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder pb = command(env, args);
+        Path out = Files.createTempFile(Path.of("/var/tmp"), "bpm-out-", ".txt");
+        Path err = Files.createTempFile(Path.of("/var/tmp"), "bpm-err-", ".txt");
+        try {
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "bpm " + String.join(" ", args) + " finished");
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** The command line of a bpm JVM, for tests that drive the process themselves. */
+    ProcessBuilder command(Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("BPM_BOSH_ROOT", root.toString());
+        pb.environment().put("BPM_INIT", TINI);
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    Path pidFile() {
+        return pidFile(job);
+    }
+
+    Path pidFile(String proc) {
+        return root.resolve("sys/run/bpm/" + job + "/" + proc + ".pid");
+    }
+
+    String pid() throws IOException {
+        return Files.readString(pidFile(), StandardCharsets.US_ASCII);
+    }
+
+    Path stdoutLog() {
+        return log(job + ".stdout.log");
+    }
+
+    Path stderrLog() {
+        return log(job + ".stderr.log");
+    }
+
+    Path log(String name) {
+        return root.resolve("sys/log/" + job + "/" + name);
+    }
+
+    Path stateDir() {
+        return root.resolve("sys/run/bpm-state");
+    }
+
+    static void await(String what, Callable<Boolean> cond) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!cond.call()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until the stdout log contains {@code text}. */
+    void awaitOutput(String text) throws Exception {
+        await("\"" + text + "\" in the stdout log", () -> Files.exists(stdoutLog()) && Files.readString(stdoutLog()).contains(text));
+    }
+
+    List<String> recordedCgroups() throws IOException {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(stateDir())) return out;
+        try (Stream<Path> s = Files.walk(stateDir())) {
+            for (Path p : s.filter(p -> p.getFileName().toString().equals("state")).toList()) {
+                for (String l : Files.readAllLines(p)) if (l.startsWith("cgroup ")) out.add(l.substring(7));
+            }
+        }
+        return out;
+    }
+
+    boolean mountsOfRoot() throws IOException {
+        return Files.readString(Path.of("/proc/self/mountinfo")).contains(root.toString());
+    }
+
+    /** Whether a process is gone (or only a zombie). */
+    static boolean gone(String pid) throws IOException {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        try {
+            return !Files.exists(stat) || Files.readString(stat).contains(") Z ");
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        }
+    }
+}
