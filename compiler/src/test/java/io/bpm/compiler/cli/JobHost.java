@@ -33,6 +33,7 @@ final class JobHost implements AutoCloseable {
 
     final Path root;
     final String job;
+    private final List<String> otherJobs = new ArrayList<>();
 
     /** Skips the calling test class loudly unless root and tini are here; creates vcap when missing. */
     static void requireRootAndTini() throws Exception {
@@ -90,6 +91,7 @@ final class JobHost implements AutoCloseable {
             }
         }
         for (String p : procs.stream().distinct().toList()) bpm("stop", job, "-p", p);
+        for (String other : otherJobs) bpm("stop", other);
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
@@ -106,6 +108,32 @@ final class JobHost implements AutoCloseable {
     /** The default process script, {@code run}. */
     String script(String body) throws IOException {
         return script("run", body);
+    }
+
+    /**
+     * A second job in this root, {@code JOB-SUFFIX}, with one process named like it running a
+     * script with {@code body}; stopped by {@link #close} too.
+     */
+    String otherJob(String suffix, String body) throws IOException {
+        String other = job + "-" + suffix;
+        Files.createDirectories(root.resolve("jobs/" + other + "/config"));
+        Path bin = Files.createDirectories(root.resolve("packages/" + other + "/bin"));
+        Path run = bin.resolve("run");
+        Files.writeString(run, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(root.resolve("jobs/" + other + "/config/bpm.yml"),
+                "processes:\n- name: " + other + "\n  executable: /var/vcap/packages/" + other + "/bin/run\n");
+        otherJobs.add(other);
+        return other;
+    }
+
+    /** The running inits (tini) of a job's default process: more than one would be two instances. */
+    static long instances(String job) {
+        String exe = "/var/vcap/packages/" + job + "/bin/run";
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().orElse("").equals(TINI))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(exe)).orElse(false))
+                .count();
     }
 
     void bpmYml(String text) throws IOException {
