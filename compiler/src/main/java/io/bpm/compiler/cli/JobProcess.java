@@ -155,6 +155,28 @@ final class JobProcess {
         store.remove();
     }
 
+    /**
+     * Kills what runs in this process's cgroup although no start recorded it: the leftovers of a
+     * start killed between the launch and saving its state, or of state lost while the job ran.
+     * Under the lifecycle lock and with no live recorded instance, whatever is in the cgroup named
+     * by this container id is bpm's and stale; killing it is what keeps a job to one instance
+     * (bpm 1.4 does the same through runc delete --force). Called before every launch.
+     */
+    void sweepUnrecorded(EventLog log, String command, PrintStream err) throws IOException {
+        JobCgroup cg = io.bpm.executor.host.Cgroups.detect().job(containerId);
+        if (!cg.exists()) return;
+        java.util.Set<Long> left = cg.pids();
+        if (!left.isEmpty()) {
+            log.error("killing-unrecorded-processes", "pids " + left);
+            err.println("bpm " + command + ": warning: " + who() + " has processes " + left + " in its cgroup that no start "
+                    + "recorded (a start killed midway, or lost state): killing them");
+            if (!cg.kill(CGROUP_TIMEOUT, JobCgroup.Killer.SIGKILL)) {
+                throw new IOException("processes " + cg.pids() + " of " + who() + " survive SIGKILL in " + cg.paths());
+            }
+        }
+        cg.remove(CGROUP_TIMEOUT);
+    }
+
     /** The init: the option, else $BPM_INIT, else bpm's. */
     static String init(String option) {
         return option != null ? option : Optional.ofNullable(System.getenv(INIT_VARIABLE)).filter(s -> !s.isEmpty())

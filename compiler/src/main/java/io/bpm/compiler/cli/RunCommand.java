@@ -109,6 +109,7 @@ final class RunCommand implements Callable<Integer> {
                     log.info("removing-stopped-process");
                     jp.cleanStale(store, state.get());
                 }
+                jp.sweepUnrecorded(log, "run", err);
                 try {
                     int status = runProcess(jp, store, arguments, log, err);
                     log.info("complete");

@@ -43,6 +43,9 @@ import picocli.CommandLine.Parameters;
                 + "2 usage problem."})
 final class StartCommand implements Callable<Integer> {
 
+    /** Fault injection for the reliability tests (set only by a test's main); never by bpm itself. */
+    static LaunchPlan.Fault fault = LaunchPlan.Fault.NONE;
+
     @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
     String job;
 
@@ -109,6 +112,7 @@ final class StartCommand implements Callable<Integer> {
                     log.info("removing-stopped-process");
                     jp.cleanStale(store, state.get());
                 }
+                jp.sweepUnrecorded(log, "start", err);
                 try {
                     launch(jp, store, err);
                 } catch (JobProcess.Failed | IOException | RuntimeException e) {
@@ -126,7 +130,8 @@ final class StartCommand implements Callable<Integer> {
         Plan plan = provided.plan().plan();
         LaunchPlan.Started started;
         try {
-            started = LaunchPlan.start(plan, jp.facts, LaunchPlan.Options.defaults(JobProcess.SECCOMP).withPreStart(HostHook.INSTANCE));
+            started = LaunchPlan.start(plan, jp.facts, LaunchPlan.Options.defaults(JobProcess.SECCOMP).withPreStart(HostHook.INSTANCE)
+                    .withFault(fault));
         } catch (LaunchFailure e) {
             throw new JobProcess.Failed(e.getMessage().replaceFirst("^cannot start ", "failed to start job-process "));
         }

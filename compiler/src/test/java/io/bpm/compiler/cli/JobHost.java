@@ -173,9 +173,14 @@ final class JobHost implements AutoCloseable {
 
     /** The command line of a bpm JVM, for tests that drive the process themselves. */
     ProcessBuilder command(Map<String, String> env, String... args) {
+        return command(Main.class, env, args);
+    }
+
+    /** The same with another main class (a test's), on the test class path. */
+    ProcessBuilder command(Class<?> main, Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BPM_BOSH_ROOT", root.toString());

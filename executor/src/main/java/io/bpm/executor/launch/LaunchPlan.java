@@ -80,21 +80,45 @@ public final class LaunchPlan {
      * @param output       the child's stdout and stderr; null: the plan's log files (bpm start)
      */
     public record Options(String cgroupParent, SeccompFilter seccomp, Mounter mounter, HostView host, PreStart preStart,
-                          Output output) {
+                          Output output, Fault fault) {
         public static Options defaults(SeccompFilter seccomp) {
-            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null, null);
+            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null, null, Fault.NONE);
         }
 
         public Options withCgroupParent(String parent) {
-            return new Options(parent, seccomp, mounter, host, preStart, output);
+            return new Options(parent, seccomp, mounter, host, preStart, output, fault);
         }
 
         public Options withPreStart(PreStart hook) {
-            return new Options(cgroupParent, seccomp, mounter, host, hook, output);
+            return new Options(cgroupParent, seccomp, mounter, host, hook, output, fault);
         }
 
         public Options withOutput(Output out) {
-            return new Options(cgroupParent, seccomp, mounter, host, preStart, out);
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, out, fault);
+        }
+
+        public Options withFault(Fault f) {
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, f);
+        }
+    }
+
+    /** The phases of a launch, in order, where a {@link Fault} can kill the launching process. */
+    public enum Phase { PREPARED, HOOKED, CGROUP, TAPE_BUILT, LAUNCHED }
+
+    /**
+     * Fault injection for the reliability tests, never set by bpm's commands: SIGKILL this process
+     * when {@code phase} is reached; or, for a tape entry, pause the child for {@code pauseMillis}
+     * just before entry {@code tapeEntry} and write {@code marker} right before the launch, so
+     * that a test can kill this process while the child is at that entry. Either way a test can
+     * prove that a start killed anywhere leaves nothing a later start or stop cannot clean.
+     */
+    public record Fault(Phase phase, int tapeEntry, long pauseMillis, Path marker) {
+        public static final Fault NONE = new Fault(null, -1, 0, null);
+
+        void at(Phase reached) {
+            if (reached == phase) {
+                Sys.raw(Nr.KILL, Sys.raw(Nr.GETPID), Linux.SIGKILL);
+            }
         }
     }
 
@@ -159,6 +183,7 @@ public final class LaunchPlan {
                 throw new LaunchFailure(stepLabel(bound, e.step()), "cannot start " + who
                         + ": failed to create system files: " + e.getMessage());
             }
+            options.fault().at(Phase.PREPARED);
             for (Step s : bound.steps()) {
                 if (s instanceof Hook h) {
                     if (options.preStart() == null) {
@@ -172,6 +197,7 @@ public final class LaunchPlan {
                     }
                 }
             }
+            options.fault().at(Phase.HOOKED);
             t2 = System.nanoTime();
 
             Cgroups layout = Cgroups.detect();
@@ -180,6 +206,7 @@ public final class LaunchPlan {
             cgroup.create();
             created = true;
             cgroup.apply(bound.cgroupLimits());
+            options.fault().at(Phase.CGROUP);
             t3 = System.nanoTime();
 
             int stdin = open(fds, "/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC);
@@ -201,8 +228,14 @@ public final class LaunchPlan {
             }
             try (TapeBuilder.Built built = TapeBuilder.build(bound, rootfs.toString(),
                     new TapeBuilder.Fds(stdin, stdout, stderr, procs), program, options.host())) {
+                if (options.fault().tapeEntry() >= 0) {
+                    built.tape().insertPause(Math.min(options.fault().tapeEntry(), built.tape().size()), options.fault().pauseMillis());
+                    Files.writeString(options.fault().marker(), Integer.toString(built.tape().size()));
+                }
+                options.fault().at(Phase.TAPE_BUILT);
                 t4 = System.nanoTime();
                 Launcher.Launched l = Launcher.launch(built.tape());
+                options.fault().at(Phase.LAUNCHED);
                 long t5 = System.nanoTime();
                 done = true;
                 return new Started(bound, l.pid(), l.pidfd(), cgroup,

@@ -299,6 +299,22 @@ public final class Tape implements AutoCloseable {
                 string(path), strings(argv), strings(envp));
     }
 
+    /**
+     * Puts a {@code nanosleep} of {@code millis} before entry {@code index}: fault injection, a
+     * window in which a test kills the launching process while the child is at that entry (the
+     * child cannot signal it: it is in a PID namespace the launcher's is not reachable from).
+     */
+    public Tape insertPause(int index, long millis) {
+        checkOpen();
+        if (image != null) throw new IllegalStateException("the tape was already launched");
+        MemorySegment ts = arena.allocate(16, 8);
+        ts.set(JAVA_LONG, 0, millis / 1000);
+        ts.set(JAVA_LONG, 8, (millis % 1000) * 1_000_000);
+        entries.add(index, new Entry(Nr.NANOSLEEP, new long[] {ts.address(), 0}, false,
+                "nanosleep({" + millis / 1000 + ", " + (millis % 1000) * 1_000_000 + "}, NULL)", "fault injection: a pause"));
+        return this;
+    }
+
     private Tape add(long nr, String call, long... args) {
         checkOpen();
         if (image != null) throw new IllegalStateException("the tape was already launched");

@@ -1,0 +1,96 @@
+package io.bpm.compiler.cli;
+
+import io.bpm.executor.host.Cgroups;
+import io.bpm.executor.host.LifecycleLock;
+import io.bpm.executor.plan.ContainerId;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static io.bpm.compiler.cli.JobHost.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bpm start} killed with SIGKILL at each phase of a launch and while the child is at
+ * sampled tape entries ({@link FaultyBpm}): afterwards the lock is free, the next start
+ * succeeds with exactly one instance (a child that went on to exec the job is found through the
+ * job's cgroup and killed), and stop leaves no cgroup, mount or process.
+ */
+class FaultInjectionTest {
+
+    private JobHost h;
+
+    @BeforeAll
+    static void requireRootAndTini() throws Exception {
+        JobHost.requireRootAndTini();
+    }
+
+    @AfterAll
+    static void removeVcap() throws Exception {
+        JobHost.removeVcap();
+    }
+
+    @BeforeEach
+    void makeRoot() throws Exception {
+        h = new JobHost();
+        h.script("trap 'exit 0' TERM; echo up; while :; do sleep 0.1; done");
+        h.oneProcess("  limits:\n    processes: 100\n");
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (h != null) h.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"PREPARED", "HOOKED", "CGROUP", "TAPE_BUILT", "LAUNCHED"})
+    void aStartKilledAtAPhase(String phase) throws Exception {
+        Process p = h.command(FaultyBpm.class, Map.of(), phase, "-", "start", h.job).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue(), "killed at " + phase);
+        assertRecovers();
+    }
+
+    /** Entry numbers of a 229-entry tape: the first, mounts, pivot_root, credentials, seccomp, the exec; past the end too. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3, 60, 140, 190, 226, 228, 5000})
+    void aStartKilledWhileTheChildIsAtATapeEntry(int entry) throws Exception {
+        Path marker = h.root.resolve("fault-marker");
+        Process p = h.command(FaultyBpm.class, Map.of(), "tape:" + entry, marker.toString(), "start", h.job).start();
+        await("the tape built", () -> Files.exists(marker) || !p.isAlive());
+        Thread.sleep(500); // the child runs up to the pause in microseconds
+        p.toHandle().destroyForcibly();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        Thread.sleep(2000); // the child's pause ends: it goes on without its parent
+        assertRecovers();
+    }
+
+    private void assertRecovers() throws Exception {
+        Path lockFile = h.root.resolve("data/bpm/locks/" + ContainerId.lockName(h.job, h.job));
+        Optional<LifecycleLock> lock = LifecycleLock.tryAcquire(lockFile);
+        assertTrue(lock.isPresent(), "the lock is free");
+        lock.get().close();
+
+        JobHost.Result start = h.bpm("start", h.job);
+        assertEquals(0, start.code(), start.err());
+        assertEquals(1, JobHost.instances(h.job), "exactly one instance; " + start.err());
+        String pid = h.pid();
+        assertFalse(JobHost.gone(pid), "the pid file names the live init");
+
+        assertEquals(0, h.bpm("stop", h.job).code());
+        assertEquals(0, JobHost.instances(h.job));
+        assertFalse(Files.exists(h.pidFile()));
+        assertFalse(Cgroups.detect().job(ContainerId.encode(h.job, h.job)).exists(), "no cgroup left");
+        assertFalse(h.mountsOfRoot(), "no mount left");
+    }
+}
