@@ -1,0 +1,189 @@
+package io.bpm.compiler.cli;
+
+import io.bpm.executor.host.Cgroups;
+import io.bpm.executor.plan.ContainerId;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static io.bpm.compiler.cli.JobHost.await;
+import static io.bpm.compiler.cli.JobHost.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the world does to bpm on a VM, as root against the kernel: state wiped by a reboot while
+ * the job runs, a recorded pid reused by an unrelated process, a stop killed midway, a missing
+ * init, a read-only data disk, a full log disk, a job directory that vanished. Each ends in a
+ * clear error or a correct recovery, never two instances and never a leak.
+ */
+class ReliabilityTest {
+
+    private JobHost h;
+
+    @BeforeAll
+    static void requireRootAndTini() throws Exception {
+        JobHost.requireRootAndTini();
+    }
+
+    @AfterAll
+    static void removeVcap() throws Exception {
+        JobHost.removeVcap();
+    }
+
+    @BeforeEach
+    void makeRoot() throws Exception {
+        h = new JobHost();
+        h.script("trap 'sleep 0.5; exit 0' TERM; echo up; while :; do sleep 0.1; done");
+        h.oneProcess("");
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (h == null) return;
+        h.close();
+        assertFalse(h.mountsOfRoot(), "no mount of the temporary root is left");
+        assertEquals(0, JobHost.instances(h.job));
+        assertFalse(Cgroups.detect().job(ContainerId.encode(h.job, h.job)).exists(), "no cgroup left");
+    }
+
+    private Path stateFile() {
+        return h.stateDir().resolve(ContainerId.encode(h.job, h.job)).resolve("state");
+    }
+
+    @Test
+    void stateWipedByARebootWhileTheJobRunsNeverGivesTwoInstances() throws Exception {
+        assertEquals(0, h.bpm("start", h.job).code());
+        String first = h.pid();
+        try (Stream<Path> s = Files.list(h.stateDir())) {
+            for (Path d : s.toList()) {
+                try (Stream<Path> f = Files.list(d)) {
+                    for (Path x : f.toList()) Files.delete(x);
+                }
+                Files.delete(d);
+            }
+        }
+        JobHost.Result start = h.bpm("start", h.job);
+        assertEquals(0, start.code(), start.err());
+        assertTrue(start.err().contains("that no start recorded"), start.err());
+        assertEquals(1, JobHost.instances(h.job));
+        assertNotEquals(first, h.pid());
+        assertTrue(JobHost.gone(first));
+        assertEquals(0, h.bpm("stop", h.job).code());
+    }
+
+    @Test
+    void aReusedPidIsNeverSignalled() throws Exception {
+        assertEquals(0, h.bpm("start", h.job).code());
+        String init = h.pid();
+        Process unrelated = new ProcessBuilder("sleep", "60").start();
+        try {
+            // the init dies; its pid "comes back" as an unrelated process (the state is edited to say so)
+            assertEquals(0, exec("kill", "-KILL", init));
+            await("the init gone", () -> JobHost.gone(init));
+            String state = Files.readString(stateFile());
+            Files.writeString(stateFile(), state.replace("pid " + init + "\n", "pid " + unrelated.pid() + "\n"));
+            Files.writeString(h.pidFile(), Long.toString(unrelated.pid()));
+            JobHost.Result stop = h.bpm("stop", h.job);
+            assertEquals(0, stop.code(), stop.err());
+            assertTrue(unrelated.isAlive(), "the unrelated process was not signalled");
+            assertFalse(Files.exists(h.pidFile()));
+        } finally {
+            unrelated.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void aStopKilledMidwayIsFinishedByTheNextStop() throws Exception {
+        h.script("trap 'sleep 2; exit 0' TERM; echo up; while :; do sleep 0.1; done");
+        assertEquals(0, h.bpm("start", h.job).code());
+        h.awaitOutput("up");
+        Process stop = h.command(Map.of(), "stop", h.job).start();
+        await("the stop to hold the lock", () -> Files.readString(h.log("bpm.log")).contains("bpm.stop.acquiring-lifecycle-lock.complete"));
+        Thread.sleep(300); // TERM delivered, the job still in its trap
+        stop.toHandle().destroyForcibly();
+        assertTrue(stop.waitFor(10, TimeUnit.SECONDS));
+        assertTrue(JobHost.instances(h.job) <= 1);
+        JobHost.Result again = h.bpm("stop", h.job);
+        assertEquals(0, again.code(), again.err());
+        assertEquals(0, JobHost.instances(h.job));
+        assertFalse(Files.exists(h.pidFile()));
+        JobHost.Result start = h.bpm("start", h.job);
+        assertEquals(0, start.code(), start.err());
+        assertEquals(1, JobHost.instances(h.job));
+        assertEquals(0, h.bpm("stop", h.job).code());
+    }
+
+    @Test
+    void aMissingInitFailsTheStartNamingIt() throws Exception {
+        JobHost.Result start = h.bpm(Map.of("BPM_INIT", "/usr/bin/no-such-tini"), "start", h.job);
+        assertEquals(1, start.code(), start.err());
+        assertTrue(start.lastErrLine().contains("/usr/bin/no-such-tini") && start.lastErrLine().contains("ENOENT"), start.err());
+        assertFalse(Files.exists(h.pidFile()));
+    }
+
+    @Test
+    void aReadOnlyDataDiskFailsTheStartClearly() throws Exception {
+        Path data = h.root.resolve("data");
+        assertEquals(0, exec("mount", "--bind", data.toString(), data.toString()));
+        try {
+            assertEquals(0, exec("mount", "-o", "remount,bind,ro", data.toString()));
+            JobHost.Result start = h.bpm("start", h.job);
+            assertEquals(1, start.code(), start.err());
+            assertTrue(start.lastErrLine().contains("Read-only file system") || start.lastErrLine().contains("EROFS"), start.err());
+            assertTrue(start.lastErrLine().contains(data.toString()), start.err());
+            assertFalse(start.err().contains("\tat "), "no stack trace: " + start.err());
+        } finally {
+            assertEquals(0, exec("umount", data.toString()));
+        }
+        assertEquals(0, JobHost.instances(h.job));
+    }
+
+    @Test
+    void aFullLogDiskLosesNothingOnTheTerminal() throws Exception {
+        h.script("i=0; while [ $i -lt 4000 ]; do echo \"line $i of a job whose log disk is full, padded to be long enough\"; i=$((i+1)); done");
+        Path logDir = Files.createDirectories(h.root.resolve("sys/log/" + h.job));
+        assertEquals(0, exec("mount", "-t", "tmpfs", "-o", "size=64k,mode=0750", "tmpfs", logDir.toString()));
+        try {
+            JobHost.Result run = h.bpm("run", h.job);
+            assertEquals(0, run.code(), run.err());
+            assertEquals(4000, run.out().lines().count(), "every line reached the terminal");
+            assertTrue(run.err().contains("cannot write the stdout log any more") && run.err().contains("ENOSPC"), run.err());
+        } finally {
+            assertEquals(0, exec("umount", logDir.toString()));
+        }
+    }
+
+    @Test
+    void aVanishedJobDirectoryStillStops() throws Exception {
+        assertEquals(0, h.bpm("start", h.job).code());
+        exec("rm", "-rf", h.root.resolve("jobs/" + h.job).toString());
+        JobHost.Result stop = h.bpm("stop", h.job);
+        assertEquals(0, stop.code(), stop.err());
+        assertEquals(0, JobHost.instances(h.job));
+        JobHost.Result start = h.bpm("start", h.job);
+        assertEquals(1, start.code());
+        assertTrue(start.lastErrLine().contains("bpm.yml"), start.err());
+    }
+
+    @Test
+    void aDamagedStateFileIsReportedAndRecovered() throws Exception {
+        assertEquals(0, h.bpm("start", h.job).code());
+        Files.writeString(stateFile(), "garbage\n", StandardCharsets.UTF_8);
+        JobHost.Result start = h.bpm("start", h.job);
+        assertEquals(0, start.code(), start.err());
+        assertTrue(start.err().contains("damaged state file"), start.err());
+        assertEquals(1, JobHost.instances(h.job), "the unrecorded instance was replaced, not doubled");
+        assertEquals(0, h.bpm("stop", h.job).code());
+    }
+}
