@@ -5,7 +5,7 @@ import java.nio.file.Path;
 /**
  * Where a file's job name comes from when {@code --job} is not given: a {@code jobs/JOB/...}
  * path (a BOSH VM's /var/vcap/jobs/JOB/config/bpm.yml or a release's jobs/JOB/templates), else
- * a {@code JOB.bpm.yml} file name. A {@code --VARIANT} suffix in that file name is dropped, so
+ * a {@code JOB.bpm.yml} (or {@code JOB.monit}) file name. A {@code --VARIANT} suffix in that file name is dropped, so
  * renders of one template kept side by side ({@code JOB--VARIANT.bpm.yml}) name their job.
  */
 public final class JobName {
@@ -21,12 +21,17 @@ public final class JobName {
         return fromFileName(abs.getFileName() == null ? "" : abs.getFileName().toString());
     }
 
-    /** The job a {@code JOB.bpm.yml} or {@code JOB--VARIANT.bpm.yml} file name names, or null. */
+    /**
+     * The job a {@code JOB.bpm.yml} or {@code JOB--VARIANT.bpm.yml} file name names (or the same
+     * with {@code .monit}, the job's monit file kept beside it), or null.
+     */
     public static String fromFileName(String name) {
-        if (name.endsWith(".bpm.yml") && name.length() > ".bpm.yml".length()) {
-            String job = name.substring(0, name.length() - ".bpm.yml".length());
-            int variant = job.indexOf("--");
-            return variant > 0 ? job.substring(0, variant) : job;
+        for (String suffix : new String[] {".bpm.yml", ".monit"}) {
+            if (name.endsWith(suffix) && name.length() > suffix.length()) {
+                String job = name.substring(0, name.length() - suffix.length());
+                int variant = job.indexOf("--");
+                return variant > 0 ? job.substring(0, variant) : job;
+            }
         }
         return null;
     }

@@ -4,6 +4,7 @@ import io.bpm.compiler.Frontend;
 import io.bpm.compiler.Version;
 import io.bpm.compiler.diag.Diagnostic;
 import io.bpm.compiler.diag.Severity;
+import io.bpm.compiler.monit.MonitLint;
 import io.bpm.compiler.report.JsonReport;
 import io.bpm.compiler.report.Report;
 import io.bpm.compiler.report.SarifReport;
@@ -16,20 +17,24 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code bpm lint}: check bpm.yml files against the schema and every rule. */
+/** {@code bpm lint}: check bpm.yml files against the schema and every rule, and each job's monit file with its bpm.yml. */
 @Command(name = "lint", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = {"Check bpm.yml files against the bpm.yml schema and every rule bpm applies, plus what it silently lets through.",
                 "",
                 "PATH is a bpm.yml (any file name) or a directory searched recursively for bpm.yml and *.bpm.yml files.",
+                "The job's monit file (jobs/JOB/monit for jobs/JOB/config/bpm.yml, X.monit beside X.bpm.yml, or --monit FILE) is checked with it; a monit file given alone (monit, *.monit) is checked without its bpm.yml.",
                 "The job name comes from --job, else from a jobs/JOB/... path, else from a JOB.bpm.yml (or JOB--VARIANT.bpm.yml) file name."},
         footer = {"", "Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.",
                 "Every finding has a stable code (BPMnnn); see bpm(1) for the list."})
@@ -51,7 +56,10 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = "--color", paramLabel = "WHEN", description = "Colour text output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: only on a terminal, and not when NO_COLOR is set).")
     Colour colour = Colour.auto;
 
-    @Parameters(paramLabel = "PATH", arity = "1..*", description = "bpm.yml files or directories to check.")
+    @Option(names = "--monit", paramLabel = "FILE", description = "The job's monit file, checked with the one bpm.yml given (default: jobs/JOB/monit for jobs/JOB/config/bpm.yml, X.monit beside X.bpm.yml, when it exists).")
+    Path monit;
+
+    @Parameters(paramLabel = "PATH", arity = "1..*", description = "bpm.yml files, monit files (monit, *.monit) or directories to check.")
     List<Path> paths;
 
     @Override
@@ -59,9 +67,15 @@ final class LintCommand implements Callable<Integer> {
         PrintStream out = System.out;
         PrintStream err = System.err;
         List<Path> files = new ArrayList<>();
+        List<Path> loneMonitFiles = new ArrayList<>();
         boolean ioProblem = false;
         for (Path p : paths) {
             try {
+                if (MonitLint.isMonitFile(p) && !Files.isDirectory(p)) {
+                    if (!Files.exists(p)) throw new NoSuchFileException(p.toString());
+                    loneMonitFiles.add(p);
+                    continue;
+                }
                 List<Path> found = expand(p);
                 if (found.isEmpty()) {
                     err.println("bpm lint: " + p + ": no bpm.yml or *.bpm.yml file in this directory");
@@ -76,17 +90,26 @@ final class LintCommand implements Callable<Integer> {
                 ioProblem = true;
             }
         }
+        if (monit != null && (files.size() != 1 || !loneMonitFiles.isEmpty())) {
+            err.println("bpm lint: --monit " + monit + ": give exactly one bpm.yml to check it with (found "
+                    + files.size() + (files.size() == 1 ? " bpm.yml" : " bpm.yml files")
+                    + (loneMonitFiles.isEmpty() ? "" : " and " + loneMonitFiles.size() + " monit file(s)") + ")");
+            return 2;
+        }
         List<Diagnostic> all = new ArrayList<>();
         Map<String, SourceFile> sources = new LinkedHashMap<>();
+        Set<Path> monitDone = new HashSet<>();
         int checked = 0;
         for (Path f : files) {
             String display = f.toString();
+            String jobName = job != null ? job : JobName.of(f);
+            Optional<Frontend.Result> result = Optional.empty();
             try {
                 switch (SourceLoader.load(f, display)) {
                     case SourceLoader.Text t -> {
                         sources.put(display, t.source());
-                        String jobName = job != null ? job : JobName.of(f);
-                        all.addAll(Frontend.check(t.source(), new Frontend.Options(jobName, compat)).diagnostics());
+                        result = Optional.of(Frontend.check(t.source(), new Frontend.Options(jobName, compat)));
+                        all.addAll(result.get().diagnostics());
                     }
                     case SourceLoader.Refused r -> all.add(r.diagnostic());
                 }
@@ -94,7 +117,19 @@ final class LintCommand implements Callable<Integer> {
             } catch (IOException e) {
                 err.println("bpm lint: " + display + ": " + describe(e));
                 ioProblem = true;
+                continue;
             }
+            // The job's monit file, checked against this bpm.yml's processes.
+            Optional<Path> companion = monit != null ? Optional.of(monit) : MonitLint.companionOf(f);
+            if (companion.isPresent() && monitDone.add(companion.get().toAbsolutePath().normalize())) {
+                if (lintMonit(companion.get(), jobName, result, all, sources, err)) checked++;
+                else ioProblem = true;
+            }
+        }
+        for (Path m : loneMonitFiles) {
+            if (!monitDone.add(m.toAbsolutePath().normalize())) continue;
+            if (lintMonit(m, job != null ? job : JobName.of(m), Optional.empty(), all, sources, err)) checked++;
+            else ioProblem = true;
         }
         all.sort(null);
         Report report = switch (format) {
@@ -106,6 +141,25 @@ final class LintCommand implements Callable<Integer> {
         out.flush();
         if (ioProblem) return 2;
         return all.stream().anyMatch(d -> d.severity() == Severity.ERROR) ? 1 : 0;
+    }
+
+    /** Lints one monit file (with its job's bpm.yml when given); false on an I/O problem, already said. */
+    private boolean lintMonit(Path file, String jobName, Optional<Frontend.Result> bpm, List<Diagnostic> all,
+                              Map<String, SourceFile> sources, PrintStream err) {
+        String display = file.toString();
+        try {
+            switch (SourceLoader.load(file, display, "monit file")) {
+                case SourceLoader.Text t -> {
+                    sources.put(display, t.source());
+                    all.addAll(MonitLint.check(t.source(), new MonitLint.Options(jobName, compat), bpm));
+                }
+                case SourceLoader.Refused r -> all.add(r.diagnostic());
+            }
+            return true;
+        } catch (IOException e) {
+            err.println("bpm lint: " + display + ": " + describe(e));
+            return false;
+        }
     }
 
     private boolean useColour() {

@@ -94,7 +94,32 @@ public enum Rule {
     UNRESTRICTED_ROOT(323, "unrestricted-root", Severity.ERROR, false,
             "An unrestricted volume of / would replace the job's whole root; it cannot be compiled."),
     PATH_NOT_CANONICAL(324, "path-not-canonical", Severity.ERROR, true,
-            "executable, workdir and hooks.pre_start must be canonical paths (no //, . or .. parts, no trailing /).");
+            "executable, workdir and hooks.pre_start must be canonical paths (no //, . or .. parts, no trailing /)."),
+    // --- 4xx: the job's monit file, checked against bpm and the job's bpm.yml ------------------
+    // Today's bpm never reads the monit file, so none of these is downgraded by --compat: an
+    // error here is a job monit cannot run as written.
+    MONIT_SYNTAX(401, "monit-syntax", Severity.ERROR, false,
+            "The monit file is not valid monit syntax (as far as BOSH jobs use it); monit refuses it."),
+    MONIT_PIDFILE(402, "monit-pidfile", Severity.ERROR, false,
+            "A check that starts a process with bpm watches another file than the pid file bpm writes for it."),
+    MONIT_BPM_COMMAND(403, "monit-bpm-command", Severity.ERROR, false,
+            "A start or stop program runs bpm with the wrong command, no job, an unknown option or extra arguments."),
+    MONIT_BPM_PATH(404, "monit-bpm-path", Severity.WARNING, false,
+            "A start or stop program runs bpm by another path than /var/vcap/jobs/bpm/bin/bpm."),
+    MONIT_JOB_MISMATCH(405, "monit-job-mismatch", Severity.ERROR, false,
+            "A start or stop program names another job than the one the monit file belongs to."),
+    MONIT_UNKNOWN_PROCESS(406, "monit-unknown-process", Severity.ERROR, false,
+            "A start or stop program names a process the job's bpm.yml does not define; bpm refuses to start it."),
+    MONIT_START_STOP_MISMATCH(407, "monit-start-stop-mismatch", Severity.ERROR, false,
+            "The start and stop programs of a check do not address the same bpm process, or one of them is missing."),
+    MONIT_UNMONITORED_PROCESS(408, "monit-unmonitored-process", Severity.INFO, false,
+            "A process of bpm.yml has no monit check, so monit never starts it (right for an errand run with bpm run)."),
+    MONIT_PROGRAM_SPACING(409, "monit-program-spacing", Severity.WARNING, false,
+            "A program string has doubled, leading or trailing blanks; monit still splits it into the same words."),
+    MONIT_MISPLACED_QUOTE(410, "monit-misplaced-quote", Severity.WARNING, false,
+            "A program string's quote is out of place: glued to the keyword, or the string runs over several lines."),
+    MONIT_DUPLICATE_CHECK(411, "monit-duplicate-check", Severity.ERROR, false,
+            "Two checks have the same name; monit refuses the file.");
 
     private final int number;
     private final String name;
@@ -127,6 +152,11 @@ public enum Rule {
     /** The severity actually reported, given whether {@code --compat} is on. */
     public Severity severity(boolean compat) {
         return compat && compatDowngrade ? Severity.WARNING : severity;
+    }
+
+    /** True for the rules about a job's monit file (the 4xx range) rather than its bpm.yml. */
+    public boolean aboutMonit() {
+        return number / 100 == 4;
     }
 
     public boolean compatDowngrade() {

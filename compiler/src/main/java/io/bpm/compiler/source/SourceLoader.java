@@ -34,17 +34,30 @@ public final class SourceLoader {
 
     /** @throws IOException when the file cannot be read at all (missing, unreadable, a directory) */
     public static Loaded load(Path path, String displayName) throws IOException {
+        return load(path, displayName, "bpm.yml");
+    }
+
+    /**
+     * The same for another kind of file (the job's "monit file"), named so in the findings.
+     *
+     * @throws IOException when the file cannot be read at all (missing, unreadable, a directory)
+     */
+    public static Loaded load(Path path, String displayName, String kind) throws IOException {
         long size = Files.size(path);
         if (size > MAX_BYTES) {
             return refuse(displayName, Span.FILE, String.format(
-                    "refusing to read this file: it is %.1f MiB, and a bpm.yml is at most %d MiB (is this the right file?)",
-                    size / 1048576.0, MAX_BYTES / 1048576), "point bpm lint at the job's bpm.yml");
+                    "refusing to read this file: it is %.1f MiB, and a %s is at most %d MiB (is this the right file?)",
+                    size / 1048576.0, kind, MAX_BYTES / 1048576), "point bpm lint at the job's " + kind);
         }
-        return decode(Files.readAllBytes(path), displayName);
+        return decode(Files.readAllBytes(path), displayName, kind);
     }
 
     /** The same for bytes already read (bpm start hashes them first): strict UTF-8 or a finding. */
     public static Loaded decode(byte[] bytes, String displayName) {
+        return decode(bytes, displayName, "bpm.yml");
+    }
+
+    private static Loaded decode(byte[] bytes, String displayName, String kind) {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -55,7 +68,7 @@ public final class SourceLoader {
             return refuse(displayName, position(bytes, bad),
                     "refusing to read this file: it is not UTF-8 text (byte 0x" + String.format("%02x", bytes[bad] & 0xff)
                             + " at offset " + bad + ")",
-                    "bpm.yml must be UTF-8 text; is this a binary file, or saved in another encoding?");
+                    kind + " must be UTF-8 text; is this a binary file, or saved in another encoding?");
         }
     }
 

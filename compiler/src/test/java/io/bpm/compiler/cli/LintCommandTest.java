@@ -128,6 +128,100 @@ class LintCommandTest {
         assertTrue(stdout().contains("info[BPM322]"), stdout());
     }
 
+    static final String MONIT = "check process web\n  with pidfile /var/vcap/sys/run/bpm/web/web.pid\n"
+            + "  start program \"/var/vcap/jobs/bpm/bin/bpm start web\"\n  stop program \"/var/vcap/jobs/bpm/bin/bpm stop web\"\n  group vcap\n";
+    static final String MONIT_BAD_PIDFILE = MONIT.replace("/bpm/web/web.pid", "/web/web.pid");
+
+    @Test
+    void theJobsMonitFileIsCheckedWithItsBpmYml() throws Exception {
+        Path f = write("jobs/web/config/bpm.yml", GOOD);
+        Path monit = write("jobs/web/monit", MONIT_BAD_PIDFILE);
+        assertEquals(1, run("lint", "--color=never", f.toString()));
+        assertTrue(stdout().contains(monit + ":2:16: error[BPM402]: monit watches /var/vcap/sys/run/web/web.pid"), stdout());
+        assertTrue(stdout().contains("2 |   with pidfile /var/vcap/sys/run/web/web.pid\n  |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^"), stdout());
+        assertTrue(stdout().contains("in 2 files checked"), stdout());
+        console.reset();
+        Files.writeString(monit, MONIT);
+        assertEquals(0, run("lint", f.toString()));
+        assertTrue(stdout().contains("0 errors, 0 warnings in 2 files checked"), stdout());
+    }
+
+    @Test
+    void aRenderedMonitFileBesideItsBpmYmlAndTheProcessesItLeavesOut() throws Exception {
+        Path f = write("web--two.bpm.yml", GOOD + "- name: worker\n  executable: /bin/worker\n");
+        write("web--two.monit", MONIT);
+        assertEquals(0, run("lint", f.toString()));
+        assertTrue(stdout().contains(f + ":4:9: info[BPM408]: process \"worker\" has no check in "), stdout());
+    }
+
+    @Test
+    void monitFindingsInJsonAndSarifNameTheMonitFile() throws Exception {
+        Path f = write("jobs/web/config/bpm.yml", GOOD);
+        write("jobs/web/monit", MONIT_BAD_PIDFILE);
+        Path rel = Path.of("").toAbsolutePath().relativize(f);
+        assertEquals(1, run("lint", "--format", "json", rel.toString()));
+        JsonNode d = new ObjectMapper().readTree(stdout()).get(0);
+        assertEquals(rel.getParent().getParent().resolve("monit").toString(), d.get("file").asText());
+        assertEquals("BPM402", d.get("code").asText());
+        assertEquals("/checks/0/pidfile", d.get("pointer").asText());
+        assertEquals("/var/vcap/sys/run/bpm/web/web.pid", d.get("fix").asText());
+        console.reset();
+        assertEquals(1, run("lint", "--format=sarif", rel.toString()));
+        JsonNode result = new ObjectMapper().readTree(stdout()).at("/runs/0/results/0");
+        assertEquals("BPM402", result.get("ruleId").asText());
+        assertEquals(rel.getParent().getParent().resolve("monit").toString(), result.at("/locations/0/physicalLocation/artifactLocation/uri").asText());
+        assertEquals(2, result.at("/locations/0/physicalLocation/region/startLine").asInt());
+    }
+
+    @Test
+    void anExplicitMonitFileGoesWithOneBpmYmlOnly() throws Exception {
+        Path f = write("a/web.yml", GOOD);
+        Path monit = write("elsewhere/web-monit", MONIT_BAD_PIDFILE);
+        assertEquals(1, run("lint", "--job", "web", "--monit", monit.toString(), f.toString()));
+        assertTrue(stdout().contains("error[BPM402]"), stdout());
+        console.reset();
+        assertEquals(2, run("lint", "--monit", monit.toString(), f.toString(), write("b/web.bpm.yml", GOOD).toString()));
+        assertTrue(stderr().contains("--monit"), stderr());
+        assertFalse(stderr().contains("Exception"), stderr());
+        console.reset();
+        assertEquals(2, run("lint", "--monit", dir.resolve("nope").toString(), f.toString()));
+        assertTrue(stderr().contains("no such file or directory"), stderr());
+    }
+
+    @Test
+    void aLoneMonitFileIsCheckedWithoutProcesses() throws Exception {
+        Path monit = write("jobs/web/monit", MONIT.replace("bpm stop web", "bpm stop web -p worker"));
+        assertEquals(1, run("lint", monit.toString()));
+        assertTrue(stdout().contains("error[BPM407]"), stdout());
+        assertTrue(stdout().contains("in 1 file checked"), stdout());
+        console.reset();
+        // the job comes from the path (jobs/JOB/monit, JOB.monit) or --job, as for bpm.yml
+        assertEquals(1, run("lint", write("other.monit", MONIT).toString()));
+        assertTrue(stdout().contains("error[BPM405]"), stdout());
+        console.reset();
+        assertEquals(0, run("lint", "--job", "web", dir.resolve("other.monit").toString()));
+        console.reset();
+        assertEquals(1, run("lint", write("broken.monit", "check process web\n  group vcap\n").toString()));
+        assertTrue(stdout().contains("broken.monit:2:3: error[BPM401]"), stdout());
+    }
+
+    @Test
+    void aMonitFileIsCheckedOnceEvenWhenNamedTwice() throws Exception {
+        Path f = write("web.bpm.yml", GOOD);
+        Path monit = write("web.monit", MONIT_BAD_PIDFILE);
+        assertEquals(1, run("lint", "--format=json", f.toString(), monit.toString()));
+        assertEquals(1, new ObjectMapper().readTree(stdout()).size(), stdout());
+    }
+
+    @Test
+    void aDirectoryBringsEachBpmYmlWithItsMonitFileButNoLoneMonitFiles() throws Exception {
+        write("rel/jobs/a/config/bpm.yml", GOOD);
+        write("rel/jobs/a/monit", MONIT.replace("bpm/web/", "bpm/a/").replace(" web\"", " a -p web\""));
+        write("rel/jobs/b/monit", "not monit at all");
+        assertEquals(0, run("lint", dir.resolve("rel").toString()));
+        assertTrue(stdout().contains("in 2 files checked"), stdout());
+    }
+
     @Test
     void missingPathIsAnIoProblem() {
         assertEquals(2, run("lint", dir.resolve("nope.yml").toString()));

@@ -33,7 +33,7 @@ class ManPageTest {
     @Test
     void bpm1DocumentsEveryLintOption() throws Exception {
         String man = page("bpm.1").replace("\\-", "-");
-        for (String opt : List.of("--format", "--job", "--compat", "--color", "--help", "--version",
+        for (String opt : List.of("--format", "--job", "--compat", "--color", "--monit", "--help", "--version",
                 "--process", "--init", "--oci-user", "bpm compile")) {
             assertTrue(man.contains(opt), "man/bpm.1 lacks " + opt);
         }

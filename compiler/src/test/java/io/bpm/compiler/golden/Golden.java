@@ -2,6 +2,7 @@ package io.bpm.compiler.golden;
 
 import io.bpm.compiler.Frontend;
 import io.bpm.compiler.diag.Diagnostic;
+import io.bpm.compiler.monit.MonitLint;
 import io.bpm.compiler.report.TextReport;
 import io.bpm.compiler.source.SourceFile;
 import io.bpm.compiler.source.SourceLoader;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.approvaltests.Approvals;
 import org.approvaltests.core.Options;
@@ -82,6 +84,50 @@ public final class Golden {
         }
         all.sort(null);
         return new Linted(all, sources, files.size());
+    }
+
+    /**
+     * Lints a monit file as the CLI does: with the job's bpm.yml (checked too, its processes
+     * cross-checked) when {@code bpmYml} is not null, else alone. Display names relative to {@code base}.
+     */
+    public static Linted lintMonit(Path base, Path bpmYml, Path monit, String job, boolean compat) {
+        List<Diagnostic> all = new ArrayList<>();
+        Map<String, SourceFile> sources = new LinkedHashMap<>();
+        try {
+            Optional<Frontend.Result> bpm = Optional.empty();
+            if (bpmYml != null) {
+                String display = base.relativize(bpmYml).toString();
+                switch (SourceLoader.load(bpmYml, display)) {
+                    case SourceLoader.Text t -> {
+                        sources.put(display, t.source());
+                        bpm = Optional.of(Frontend.check(t.source(), new Frontend.Options(job, compat)));
+                        all.addAll(bpm.get().diagnostics());
+                    }
+                    case SourceLoader.Refused r -> all.add(r.diagnostic());
+                }
+            }
+            String display = base.relativize(monit).toString();
+            switch (SourceLoader.load(monit, display, "monit file")) {
+                case SourceLoader.Text t -> {
+                    sources.put(display, t.source());
+                    all.addAll(MonitLint.check(t.source(), new MonitLint.Options(job, compat), bpm));
+                }
+                case SourceLoader.Refused r -> all.add(r.diagnostic());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        all.sort(null);
+        return new Linted(all, sources, bpmYml == null ? 1 : 2);
+    }
+
+    /** Every file under {@code dir} whose name ends with {@code suffix}, sorted. */
+    public static List<Path> files(Path dir, String suffix) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Approves {@code text} as {@code dir/base.approved.txt}. */
