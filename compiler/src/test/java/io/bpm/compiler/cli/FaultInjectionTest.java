@@ -83,7 +83,7 @@ class FaultInjectionTest {
 
         JobHost.Result start = h.bpm("start", h.job);
         assertEquals(0, start.code(), start.err());
-        assertEquals(1, JobHost.instances(h.job), "exactly one instance; " + start.err());
+        assertEquals(1, JobHost.instances(h.job), "exactly one instance; " + start.err() + JobHost.describeInstances(h.job));
         String pid = h.pid();
         assertFalse(JobHost.gone(pid), "the pid file names the live init");
 

@@ -127,13 +127,39 @@ final class JobHost implements AutoCloseable {
         return other;
     }
 
-    /** The running inits (tini) of a job's default process: more than one would be two instances. */
+    /**
+     * The running inits (tini) of a job's default process: more than one would be two instances.
+     * A child tini has just forked still looks like tini until it execs the job, so processes
+     * whose parent is one of the inits are not counted.
+     */
     static long instances(String job) {
         String exe = "/var/vcap/packages/" + job + "/bin/run";
-        return ProcessHandle.allProcesses()
+        List<ProcessHandle> inits = ProcessHandle.allProcesses()
                 .filter(p -> p.info().command().orElse("").equals(TINI))
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains(exe)).orElse(false))
-                .count();
+                .toList();
+        java.util.Set<Long> pids = new java.util.HashSet<>();
+        for (ProcessHandle p : inits) pids.add(p.pid());
+        return inits.stream().filter(p -> p.parent().map(q -> !pids.contains(q.pid())).orElse(true)).count();
+    }
+
+    /** The job's inits with their parents and cgroups, for a failure message. */
+    static String describeInstances(String job) {
+        String exe = "/var/vcap/packages/" + job + "/bin/run";
+        StringBuilder b = new StringBuilder();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().orElse("").equals(TINI))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(exe)).orElse(false))
+                .forEach(p -> {
+                    b.append("\n  init ").append(p.pid()).append(" parent ").append(p.parent().map(ProcessHandle::pid).orElse(-1L));
+                    try {
+                        b.append(" started ").append(p.info().startInstant().orElse(null)).append(" cgroups ")
+                                .append(Files.readString(Path.of("/proc/" + p.pid() + "/cgroup")).replace('\n', ' '));
+                    } catch (IOException e) {
+                        b.append(" (gone)");
+                    }
+                });
+        return b.toString();
     }
 
     void bpmYml(String text) throws IOException {
