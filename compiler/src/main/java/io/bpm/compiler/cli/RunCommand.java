@@ -139,6 +139,9 @@ final class RunCommand implements Callable<Integer> {
             errPipe.closeWriteEnd();
         }
         BoundPlan bound = started.plan();
+        for (String skipped : started.skipped()) {
+            if (skipped.contains(io.bpm.executor.launch.TapeBuilder.PRIVILEGED_MISSING)) err.println("bpm run: warning: " + skipped);
+        }
         JobCgroup cgroup = started.cgroup();
         try {
             // recorded (no pid file) so that a run killed with SIGKILL is cleaned by the next start, run or stop

@@ -136,6 +136,9 @@ final class StartCommand implements Callable<Integer> {
             throw new JobProcess.Failed(e.getMessage().replaceFirst("^cannot start ", "failed to start job-process "));
         }
         BoundPlan bound = started.plan();
+        for (String skipped : started.skipped()) {
+            if (skipped.contains(io.bpm.executor.launch.TapeBuilder.PRIVILEGED_MISSING)) err.println("bpm start: warning: " + skipped);
+        }
         try {
             if (!Path.of(bound.stateDir()).equals(store.directory())) {
                 throw new IOException("the plan's state-dir " + bound.stateDir() + " is not " + store.directory());

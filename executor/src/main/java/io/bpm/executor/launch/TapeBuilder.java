@@ -599,6 +599,20 @@ public final class TapeBuilder {
             throw new LaunchFailure(capsLabel, capsLabel + ": this kernel does not know " + names(granted & ~known));
         }
         long own = permitted();
+        if ((granted & ~own) != 0 && plan.uid() == 0 && granted == privilegedMask()) {
+            // unsafe.privileged asks for "everything": where bpm itself lacks some capability (a
+            // container host without CAP_SYS_RESOURCE, say) the job gets all bpm has, as Docker's
+            // --privileged does, and the launch says what is missing instead of failing
+            long missing = granted & ~own;
+            skipped.add(capsLabel + ": " + PRIVILEGED_MISSING + names(missing) + " here, so the privileged job runs without "
+                    + ((missing & missing - 1) == 0 ? "it" : "them"));
+            bounding &= own;
+            inheritable &= own;
+            permitted &= own;
+            effective &= own;
+            ambient &= own;
+            granted &= own;
+        }
         if ((granted & ~own) != 0) {
             throw new LaunchFailure(capsLabel, capsLabel + ": bpm itself does not hold " + names(granted & ~own)
                     + " (its permitted set is 0x" + Long.toHexString(own) + "), so it cannot give the job "
@@ -622,6 +636,17 @@ public final class TapeBuilder {
                         .prctl(Linux.PR_CAP_AMBIENT, Linux.PR_CAP_AMBIENT_RAISE, cap, 0, 0);
             }
         }
+    }
+
+    /** How a capability a privileged plan asks for but bpm lacks is reported in {@link Built#skipped()}. */
+    public static final String PRIVILEGED_MISSING = "bpm itself does not hold ";
+
+    private static long privilegedMask() {
+        long m = 0;
+        for (Capability c : Capability.dockerPrivileged()) {
+            m |= 1L << c.number();
+        }
+        return m;
     }
 
     /** This thread's permitted set, asked once per build. */
