@@ -113,11 +113,13 @@ final class VolumeRules {
         if (!cx.jobKnown() || owner.equals(cx.job())) return;
         // Under jobs/ the owner is surely a job; under data/, store/ and sys/ it is a job's name
         // by BOSH convention, or a directory shared between jobs.
+        String ownerDir = "/var/vcap/" + String.join("/", c.subList(2, Math.min(c.size(), area.equals("sys") ? 5 : 4)));
         String whose = area.equals("jobs") ? "the directory of job \"" + owner + "\""
-                : "/var/vcap/" + String.join("/", c.subList(2, area.equals("sys") ? 5 : 4))
-                        + ", not this job's (it belongs to another job, or is shared between jobs)";
+                : ownerDir + ", not this job's (it belongs to another job, or is shared between jobs)";
+        boolean itself = HostPath.clean(path).equals(ownerDir) && !area.equals("jobs");
         cx.at(Rule.VOLUME_OTHER_JOB, ptr,
-                "volume " + path + " lies under " + whose
+                "volume " + path + (itself ? " is not this job's directory (it belongs to another job, or is shared between jobs)"
+                        : " lies under " + whose)
                         + (mountOnly ? "" : "; bpm will chown it to vcap and chmod it 0700 on every start"),
                 "use a directory of this job (/var/vcap/data/" + cx.job() + "/...), or share data through a dedicated directory"
                         + (mountOnly ? "" : " (or set mount_only: true if the other job owns it)"));
