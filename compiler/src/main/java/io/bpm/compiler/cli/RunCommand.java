@@ -27,7 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bpm run JOB [-p PROC] [-v PATH[:OPTS]]... [-e K=V]...}: an errand in the job's sandbox,
@@ -47,11 +47,8 @@ import picocli.CommandLine.Parameters;
                 + "2 usage problem."})
 final class RunCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
-    String job;
-
-    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
-    String process;
+    @Mixin
+    JobArguments job = new JobArguments();
 
     @Option(names = {"-v", "--volume"}, paramLabel = "PATH[:OPTIONS]",
             description = "An additional volume, as in additional_volumes; OPTIONS is a comma-separated list of writable, "
@@ -62,36 +59,23 @@ final class RunCommand implements Callable<Integer> {
             description = "An environment variable; overrides bpm.yml's and earlier -e. Repeatable.")
     List<String> env = new ArrayList<>();
 
-    @Option(names = "--dry-run", description = "Print what the run would do and change nothing.")
-    boolean dryRun;
-
-    @Option(names = "--init", hidden = true, paramLabel = "PATH",
-            description = "Expert: the init in the job's view (default: $BPM_INIT, else " + LowerOptions.DEFAULT_INIT + ").")
-    String init;
+    @Mixin
+    LaunchOptions launch = new LaunchOptions();
 
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        String proc = process != null ? process : job;
-        try {
+        return job.run("run", err, proc -> {
             RunArguments arguments;
             try {
                 arguments = RunArguments.parse(volumes, env);
             } catch (RunArguments.Invalid e) {
                 throw new JobProcess.Failed(e.getMessage());
             }
-            JobProcess jp = JobProcess.of(job, proc, true);
-            if (dryRun) {
-                return StartCommand.dryRun(jp, JobProcess.init(init), arguments, new LaunchPlan.Output(-1, -1), System.out, err);
-            }
-            return run(jp, arguments, err);
-        } catch (JobProcess.Failed e) {
-            err.println("bpm run: " + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println("bpm run: failed to run job-process " + job + "/" + proc + ": " + Main.rootCause(e));
-            return 1;
-        }
+            JobProcess jp = JobProcess.of(job.job, proc, true);
+            return launch.dryRun ? StartCommand.dryRun(jp, launch.init(), arguments, new LaunchPlan.Output(-1, -1), System.out, err)
+                    : run(jp, arguments, err);
+        });
     }
 
     private int run(JobProcess jp, RunArguments arguments, PrintStream err) throws IOException, JobProcess.Failed {
@@ -124,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
 
     private int runProcess(JobProcess jp, StateStore store, RunArguments arguments, EventLog log, PrintStream err)
             throws IOException, JobProcess.Failed {
-        PlanSource.Provided provided = jp.plan(JobProcess.init(init), arguments, true, "run", err);
+        PlanSource.Provided provided = jp.plan(launch.init(), arguments, true, "run", err);
         Foreground.Pipe out = Foreground.Pipe.open();
         Foreground.Pipe errPipe = Foreground.Pipe.open();
         LaunchPlan.Started started;

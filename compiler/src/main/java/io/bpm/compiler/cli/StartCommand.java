@@ -22,7 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bpm start JOB [-p PROC]}: start one process of a job in its sandbox, unless it is
@@ -46,37 +46,19 @@ final class StartCommand implements Callable<Integer> {
     /** Fault injection for the reliability tests (set only by a test's main); never by bpm itself. */
     static LaunchPlan.Fault fault = LaunchPlan.Fault.NONE;
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
-    String job;
+    @Mixin
+    JobArguments job = new JobArguments();
 
-    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
-    String process;
-
-    @Option(names = "--dry-run", description = "Print what a start would do (the bound plan, the cgroup, the descriptors and "
-            + "the launch tape as strace-like lines) and change nothing.")
-    boolean dryRun;
-
-    @Option(names = "--init", hidden = true, paramLabel = "PATH",
-            description = "Expert: the init in the job's view (default: $BPM_INIT, else " + LowerOptions.DEFAULT_INIT + ").")
-    String init;
+    @Mixin
+    LaunchOptions launch = new LaunchOptions();
 
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        String proc = process != null ? process : job;
-        try {
-            JobProcess jp = JobProcess.of(job, proc, true);
-            if (dryRun) {
-                return dryRun(jp, JobProcess.init(init), RunArguments.NONE, null, System.out, err);
-            }
-            return start(jp, err);
-        } catch (JobProcess.Failed e) {
-            err.println("bpm start: " + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println("bpm start: failed to start job-process " + job + "/" + proc + ": " + Main.rootCause(e));
-            return 1;
-        }
+        return job.run("start", err, proc -> {
+            JobProcess jp = JobProcess.of(job.job, proc, true);
+            return launch.dryRun ? dryRun(jp, launch.init(), RunArguments.NONE, null, System.out, err) : start(jp, err);
+        });
     }
 
     /** The dry run of start and run: prints the launch of a freshly compiled plan, writes nothing. */
@@ -126,7 +108,7 @@ final class StartCommand implements Callable<Integer> {
     }
 
     private void launch(JobProcess jp, StateStore store, PrintStream err) throws IOException, JobProcess.Failed {
-        PlanSource.Provided provided = jp.plan(JobProcess.init(init), RunArguments.NONE, true, "start", err);
+        PlanSource.Provided provided = jp.plan(launch.init(), RunArguments.NONE, true, "start", err);
         Plan plan = provided.plan().plan();
         LaunchPlan.Started started;
         try {

@@ -8,9 +8,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,30 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * succeeds with exactly one instance (a child that went on to exec the job is found through the
  * job's cgroup and killed), and stop leaves no cgroup, mount or process.
  */
-class FaultInjectionTest {
-
-    private JobHost h;
-
-    @BeforeAll
-    static void requireRootAndTini() throws Exception {
-        JobHost.requireRootAndTini();
-    }
-
-    @AfterAll
-    static void removeVcap() throws Exception {
-        JobHost.removeVcap();
-    }
+class FaultInjectionTest extends JobHostTest {
 
     @BeforeEach
-    void makeRoot() throws Exception {
-        h = new JobHost();
+    void job() throws Exception {
         h.script("trap 'exit 0' TERM; echo up; while :; do sleep 0.1; done");
         h.oneProcess("  limits:\n    processes: 100\n");
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (h != null) h.close();
     }
 
     @ParameterizedTest

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,32 +27,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * a restart storm (monit does not wait for a stop before it starts again: bpm's lock must keep
  * it to one instance), and a job that ignores TERM stopped within monit's timeout.
  */
-class MonitTest {
+class MonitTest extends JobHostTest {
 
     private static final Path MONIT = Path.of("/usr/bin/monit");
 
-    private JobHost h;
     private Path dir;
     private Path rc;
     private Process monit;
     private String other;
 
     @BeforeAll
-    static void requireMonit() throws Exception {
-        JobHost.requireRootAndTini();
+    static void requireMonit() {
         String why = Files.isExecutable(MONIT) ? null : "the monit tests need " + MONIT + " (Debian package monit; .ci/run installs it)";
         if (why != null) System.err.println("SKIPPED LOUDLY: " + why);
         assumeTrue(why == null, "SKIPPED LOUDLY: " + why);
     }
 
-    @AfterAll
-    static void removeVcap() throws Exception {
-        JobHost.removeVcap();
-    }
-
     @BeforeEach
     void startMonit() throws Exception {
-        h = new JobHost();
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "bpm-monit-");
         h.script("trap 'sleep 1; exit 0' TERM; echo up; while :; do sleep 0.1; done");
         h.oneProcess("");
@@ -103,10 +94,8 @@ class MonitTest {
             }
         } finally {
             if (monit != null && monit.isAlive()) monit.destroyForcibly().waitFor();
-            if (h != null) h.close();
             deleteTree(dir);
         }
-        assertFalse(h.mountsOfRoot());
     }
 
     private String control(String... args) throws Exception {

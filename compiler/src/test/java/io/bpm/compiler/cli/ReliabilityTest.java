@@ -8,9 +8,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,34 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * init, a read-only data disk, a full log disk, a job directory that vanished. Each ends in a
  * clear error or a correct recovery, never two instances and never a leak.
  */
-class ReliabilityTest {
-
-    private JobHost h;
-
-    @BeforeAll
-    static void requireRootAndTini() throws Exception {
-        JobHost.requireRootAndTini();
-    }
-
-    @AfterAll
-    static void removeVcap() throws Exception {
-        JobHost.removeVcap();
-    }
+class ReliabilityTest extends JobHostTest {
 
     @BeforeEach
-    void makeRoot() throws Exception {
-        h = new JobHost();
+    void job() throws Exception {
         h.script("trap 'sleep 0.5; exit 0' TERM; echo up; while :; do sleep 0.1; done");
         h.oneProcess("");
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (h == null) return;
-        h.close();
-        assertFalse(h.mountsOfRoot(), "no mount of the temporary root is left");
-        assertEquals(0, JobHost.instances(h.job));
-        assertFalse(Cgroups.detect().job(ContainerId.encode(h.job, h.job)).exists(), "no cgroup left");
     }
 
     private Path stateFile() {

@@ -6,10 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.bpm.compiler.cli.JobHost.await;
@@ -22,29 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code bpm start} and {@code bpm stop} as root against the real kernel, each run as its own
  * JVM (as monit runs them) on a temporary BOSH root ({@link JobHost}).
  */
-class StartStopTest {
-
-    private JobHost h;
-
-    @BeforeAll
-    static void requireRootAndTini() throws Exception {
-        JobHost.requireRootAndTini();
-    }
-
-    @AfterAll
-    static void removeVcap() throws Exception {
-        JobHost.removeVcap();
-    }
-
-    @BeforeEach
-    void makeRoot() throws Exception {
-        h = new JobHost();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (h != null) h.close();
-    }
+class StartStopTest extends JobHostTest {
 
     @Test
     void startRunsTheJobUnderTiniAndStopDeliversTerm() throws Exception {

@@ -4,10 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.bpm.compiler.cli.JobHost.await;
@@ -21,31 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mount made in one job to another job and to the host; {@code mount_only} neither creates nor
  * chowns; an unrestricted glob mounts exactly its matches.
  */
-class VolumeTest {
-
-    private JobHost h;
-
-    @BeforeAll
-    static void requireRootAndTini() throws Exception {
-        JobHost.requireRootAndTini();
-    }
-
-    @AfterAll
-    static void removeVcap() throws Exception {
-        JobHost.removeVcap();
-    }
-
-    @BeforeEach
-    void makeRoot() throws Exception {
-        h = new JobHost();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (h == null) return;
-        h.close();
-        assertFalse(h.mountsOfRoot(), "no mount of the temporary root is left");
-    }
+class VolumeTest extends JobHostTest {
 
     @Test
     void aSharedVolumeCarriesAMountFromOneJobToAnotherAndTheHost() throws Exception {
