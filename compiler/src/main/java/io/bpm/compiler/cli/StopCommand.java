@@ -17,8 +17,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bpm stop JOB [-p PROC]}: stop one process from the plan and state its start saved
@@ -36,31 +35,19 @@ import picocli.CommandLine.Parameters;
                 + "of standard error), 2 usage problem."})
 final class StopCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
-    String job;
-
-    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
-    String process;
+    @Mixin
+    JobArguments job = new JobArguments();
 
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        String proc = process != null ? process : job;
-        try {
-            JobProcess jp = JobProcess.of(job, proc, false);
-            try (EventLog log = jp.events("stop", false, err)) {
-                try (LifecycleLock lock = jp.lock(log)) {
-                    stop(jp, log, err);
-                }
+        return job.run("stop", err, proc -> {
+            JobProcess jp = JobProcess.of(job.job, proc, false);
+            try (EventLog log = jp.events("stop", false, err); LifecycleLock lock = jp.lock(log)) {
+                stop(jp, log, err);
             }
             return 0;
-        } catch (JobProcess.Failed e) {
-            err.println("bpm stop: " + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println("bpm stop: failed to stop job-process " + job + "/" + proc + ": " + Main.rootCause(e));
-            return 1;
-        }
+        });
     }
 
     private static void stop(JobProcess jp, EventLog log, PrintStream err) throws JobProcess.Failed, IOException {
@@ -75,6 +62,9 @@ final class StopCommand implements Callable<Integer> {
             throw new JobProcess.Failed("failed to get job-process status: " + jp.who() + ": " + Main.rootCause(e));
         }
         if (state.isEmpty()) {
+            // nothing recorded, but a start killed midway (or lost state) may have left the job
+            // running in its cgroup: stopping means nothing of it runs afterwards
+            jp.sweepUnrecorded(log, "stop", err);
             log.info("job-already-stopped");
             store.remove(); // a plan without state means nothing
             return;

@@ -92,6 +92,18 @@ final class JobHost implements AutoCloseable {
         }
         for (String p : procs.stream().distinct().toList()) bpm("stop", job, "-p", p);
         for (String other : otherJobs) bpm("stop", other);
+        // a safety net under bpm stop, for a test that failed with bpm itself broken: nothing of
+        // this root's jobs may outlive the test
+        List<String> ids = new ArrayList<>();
+        for (String p : procs.stream().distinct().toList()) ids.add(io.bpm.executor.plan.ContainerId.encode(job, p));
+        for (String other : otherJobs) ids.add(io.bpm.executor.plan.ContainerId.encode(other, other));
+        for (String id : ids) {
+            io.bpm.executor.host.JobCgroup cg = io.bpm.executor.host.Cgroups.detect().job(id);
+            if (cg.exists()) {
+                cg.kill(java.time.Duration.ofSeconds(5), io.bpm.executor.host.JobCgroup.Killer.SIGKILL);
+                cg.remove(java.time.Duration.ofSeconds(5));
+            }
+        }
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
