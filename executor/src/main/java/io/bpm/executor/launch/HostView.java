@@ -6,6 +6,7 @@ import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
 import io.bpm.executor.sys.Sys;
+import io.bpm.executor.sys.SysException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -55,6 +56,24 @@ public interface HostView {
 
     /** The mount point (in this mount namespace) of the file system that holds an existing path. */
     String mountPointOf(String path) throws IOException;
+
+    /**
+     * A detached bind mount of {@code path}, an existing directory or file strictly below
+     * {@code dir}, for the child to attach ({@link io.bpm.executor.sys.Tape#moveMount}):
+     * {@code dir} is opened as the kernel resolves it (root's path), each component below it
+     * with {@code openat(O_PATH|O_NOFOLLOW)}, refusing a symlink (ELOOP), and the result cloned
+     * with {@code open_tree(OPEN_TREE_CLONE)} ({@code AT_RECURSIVE} for an rbind). So a job that
+     * swaps a directory it owns for a symlink after the checks cannot redirect the mount: the
+     * child attaches what was resolved here. (Not a mount of {@code /proc/self/fd/N}: the child's
+     * mount(2) refuses a source in the parent's mount namespace with EINVAL.)
+     *
+     * @return the {@code open_tree} descriptor (O_CLOEXEC); the caller closes it with {@link #closeSource}
+     * @throws io.bpm.executor.sys.SysException naming the call and the errno
+     */
+    int openSource(String dir, String path, boolean recursive);
+
+    /** Closes a descriptor from {@link #openSource}. */
+    void closeSource(int fd);
 
     /** The real host, read through NIO, /proc and one prlimit64 call. */
     static HostView real() {
@@ -176,6 +195,53 @@ public interface HostView {
                 lastCap = last;
             }
             return last;
+        }
+
+        @Override
+        public int openSource(String dir, String path, boolean recursive) {
+            List<String> all = HostPath.components(path);
+            List<String> below = all.subList(HostPath.components(dir).size(), all.size());
+            int fd = Sys.open(dir, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment st = a.allocate(STAT_SIZE, 8);
+                MemorySegment empty = a.allocateFrom("");
+                String at = dir;
+                for (String name : below) {
+                    at = at + "/" + name;
+                    long next = Sys.raw(Nr.OPENAT, fd, a.allocateFrom(name).address(),
+                            Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0);
+                    if (next < 0) {
+                        throw new SysException("openat", "\"" + at + "\", O_PATH|O_NOFOLLOW", (int) -next);
+                    }
+                    Sys.raw(Nr.CLOSE, fd);
+                    fd = (int) next;
+                    long r = Sys.raw(NR_NEWFSTATAT, fd, empty.address(), st.address(), AT_EMPTY_PATH);
+                    if (r < 0) {
+                        throw new SysException("newfstatat", "\"" + at + "\", AT_EMPTY_PATH", (int) -r);
+                    }
+                    if ((st.get(JAVA_INT, ST_MODE) & S_IFMT) == S_IFLNK) {
+                        throw new SysException("openat", "\"" + at + "\" is a symlink, O_PATH|O_NOFOLLOW", Errno.ELOOP);
+                    }
+                }
+                long tree = Sys.raw(Nr.OPEN_TREE, fd, empty.address(),
+                        OPEN_TREE_CLONE | Linux.O_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+                if (tree < 0) {
+                    throw new SysException("open_tree", "\"" + at + "\", OPEN_TREE_CLONE" + (recursive ? "|AT_RECURSIVE" : ""),
+                            (int) -tree);
+                }
+                return (int) tree;
+            } finally {
+                Sys.raw(Nr.CLOSE, fd);
+            }
+        }
+
+        private static final int AT_EMPTY_PATH = 0x1000;
+        private static final int AT_RECURSIVE = 0x8000;
+        private static final int OPEN_TREE_CLONE = 1;
+
+        @Override
+        public void closeSource(int fd) {
+            Sys.raw(Nr.CLOSE, fd);
         }
 
         @Override

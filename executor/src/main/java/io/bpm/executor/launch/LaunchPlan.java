@@ -158,13 +158,7 @@ public final class LaunchPlan {
     public static Started start(Plan plan, HostFacts facts, Options options) throws LaunchFailure {
         String who = plan.header().job() + "/" + plan.header().process();
         long t0 = System.nanoTime();
-        BoundPlan bound;
-        try {
-            Verifier.require(plan);
-            bound = Binding.bind(plan, facts);
-        } catch (InvalidPlanException | IllegalArgumentException e) {
-            throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
-        }
+        BoundPlan bound = verifyAndBind(plan, facts, who);
         long t1 = System.nanoTime();
 
         List<Integer> fds = new ArrayList<>();
@@ -274,13 +268,7 @@ public final class LaunchPlan {
      */
     public static List<String> describe(Plan plan, HostFacts facts, Options options) throws LaunchFailure {
         String who = plan.header().job() + "/" + plan.header().process();
-        BoundPlan bound;
-        try {
-            Verifier.require(plan);
-            bound = Binding.bind(plan, facts);
-        } catch (InvalidPlanException | IllegalArgumentException e) {
-            throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
-        }
+        BoundPlan bound = verifyAndBind(plan, facts, who);
         List<String> out = new ArrayList<>();
         out.add("# dry run of " + who + ": nothing below has been done");
         out.add("# the plan, bound to this host (host preparation applies its directory, log and volume lines):");
@@ -320,7 +308,7 @@ public final class LaunchPlan {
                 }
             }
             try (TapeBuilder.Built built = TapeBuilder.build(bound, rootfs(facts, plan.header()).toString(),
-                    new TapeBuilder.Fds(stdin, stdout, stderr, procs), program, options.host())) {
+                    new TapeBuilder.Fds(stdin, stdout, stderr, procs), program, options.host(), true)) {
                 out.add("# the launch: clone3 and the tape the child replays (" + built.tape().size() + " entries):");
                 out.addAll(built.tape().describe());
                 for (String skip : built.skipped()) {
@@ -331,6 +319,16 @@ public final class LaunchPlan {
             throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
         }
         return out;
+    }
+
+    /** The plan verified again (it may come from a cache or a saved state) and bound to this host. */
+    private static BoundPlan verifyAndBind(Plan plan, HostFacts facts, String who) throws LaunchFailure {
+        try {
+            Verifier.require(plan);
+            return Binding.bind(plan, facts);
+        } catch (InvalidPlanException | IllegalArgumentException e) {
+            throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
+        }
     }
 
     /** The bundle directory 0700 and its rootfs 0755, both root's, neither a symlink. */

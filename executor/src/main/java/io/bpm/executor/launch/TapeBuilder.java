@@ -23,6 +23,7 @@ import io.bpm.executor.plan.Step.ShareVolume;
 import io.bpm.executor.plan.Step.User;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.SysException;
 import io.bpm.executor.sys.Tape;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -76,7 +77,11 @@ import static io.bpm.executor.sys.Linux.MS_SLAVE;
  *       bind's source is a file. A mount point inside a bind mount is looked up on the host
  *       below the bind's source; a missing one is made through the bind (as runc does), a
  *       symlink there is refused (a job could have planted it to move the mount). Bind mounts:
- *       {@code MS_BIND} ({@code |MS_REC} for rbind), then {@code MS_REC|MS_SLAVE} unless it is a
+ *       {@code MS_BIND} ({@code |MS_REC} for rbind; for a source below {@code $ROOT/data},
+ *       {@code store} or {@code sys}, where jobs own directories, the bind is made here, from
+ *       the path opened without following a symlink ({@code open_tree(OPEN_TREE_CLONE)}), and
+ *       the child attaches it with {@code move_mount}, so a directory swapped for a symlink after
+ *       the checks cannot redirect the mount), then {@code MS_REC|MS_SLAVE} unless it is a
  *       shared volume (so that whatever is mounted on top of it later, like the job's tmp dir
  *       inside its data dir, does not propagate back to the host on a host whose mounts are
  *       shared, as systemd makes them), then {@code MS_REMOUNT|MS_BIND} with the ro, nosuid,
@@ -130,14 +135,23 @@ public final class TapeBuilder {
     }
 
     /** The tape, and what was left out because it does not exist on this host (for the dry run). */
-    public record Built(Tape tape, List<String> skipped) implements AutoCloseable {
+    public record Built(Tape tape, List<String> skipped, Runnable release) implements AutoCloseable {
         public Built {
             skipped = List.copyOf(skipped);
         }
 
+        public Built(Tape tape, List<String> skipped) {
+            this(tape, skipped, () -> { });
+        }
+
+        /** Frees the tape and closes the descriptors of the bind sources (after the launch: the child has its copies). */
         @Override
         public void close() {
-            tape.close();
+            try {
+                tape.close();
+            } finally {
+                release.run();
+            }
         }
     }
 
@@ -165,16 +179,21 @@ public final class TapeBuilder {
     private final Fds fds;
     private final long[] seccomp;
     private final HostView host;
-    private final Tape tape = new Tape();
+    private final Tape tape;
     private final List<Placed> placed = new ArrayList<>();
     /** Paths of the job's view made by this tape (true: a directory). */
     private final Map<String, Boolean> made = new HashMap<>();
     private final Set<String> shared = new HashSet<>();
     private final List<String> skipped = new ArrayList<>();
+    /** Descriptors of bind sources below $ROOT/data, store or sys, opened for the child to mount (see {@link #mount}). */
+    private final List<Integer> sources = new ArrayList<>();
+    /** A dry run's next placeholder descriptor for a bind source; 0: not a dry run, sources are opened. */
+    private int placeholder;
     private final String[] strict;
     private Long ownPermitted;
 
-    private TapeBuilder(BoundPlan plan, String rootfs, Fds fds, long[] seccomp, HostView host) {
+    private TapeBuilder(BoundPlan plan, String rootfs, Fds fds, long[] seccomp, HostView host, Tape tape) {
+        this.tape = tape;
         this.plan = plan;
         this.rootfs = HostPath.clean(rootfs);
         this.fds = fds;
@@ -199,19 +218,40 @@ public final class TapeBuilder {
      *                       process cannot grant, a planted symlink, no seccomp program, ...)
      */
     public static Built build(BoundPlan plan, String rootfs, Fds fds, long[] seccomp, HostView host) throws LaunchFailure {
-        TapeBuilder b = new TapeBuilder(plan, rootfs, fds, seccomp, host);
+        return build(plan, rootfs, fds, seccomp, host, false);
+    }
+
+    /**
+     * {@link #build}, or, for a dry run ({@code dryRun}), the tape as it would be without opening
+     * anything: host preparation has not made the bind sources yet, so the detached mounts of
+     * sources below $ROOT/data, store and sys get placeholder descriptors after {@code fds}.
+     */
+    public static Built build(BoundPlan plan, String rootfs, Fds fds, long[] seccomp, HostView host, boolean dryRun)
+            throws LaunchFailure {
+        TapeBuilder b = new TapeBuilder(plan, rootfs, fds, seccomp, host, new Tape());
+        if (dryRun) {
+            int max = Math.max(fds.stdin(), Math.max(fds.stdout(), fds.stderr()));
+            for (int fd : fds.cgroupProcs()) {
+                max = Math.max(max, fd);
+            }
+            b.placeholder = max + 1;
+        }
         boolean ok = false;
         try {
             b.run();
             ok = true;
-            return new Built(b.tape, b.skipped);
+            return new Built(b.tape, b.skipped, b::closeSources);
         } catch (LaunchFailure e) {
             throw e;
         } catch (IOException e) {
             throw new LaunchFailure(null, "cannot read this host's state to build the launch: " + e.getMessage());
         } finally {
             if (!ok) {
-                b.tape.close();
+                try {
+                    b.tape.close();
+                } finally {
+                    b.closeSources();
+                }
             }
         }
     }
@@ -271,11 +311,7 @@ public final class TapeBuilder {
             tape.at("sandbox: the new root read-only").mount(null, "/", null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, null);
         }
 
-        for (int i = 0; i < steps.size(); i++) {
-            if (steps.get(i) instanceof Rlimit r) {
-                rlimit(i, r);
-            }
-        }
+        rlimits();
 
         String join = "sandbox: join the job's cgroup";
         for (int i = 0; i < steps.size(); i++) {
@@ -341,6 +377,13 @@ public final class TapeBuilder {
 
     private static final int X_OK = 1;
 
+    private void closeSources() {
+        for (int fd : sources) {
+            host.closeSource(fd);
+        }
+        sources.clear();
+    }
+
     /**
      * The program the init runs: what follows its {@code --} (bpm's {@code tini -w -s -- EXE}),
      * or the exec line's first word when the plan has no init. A name without '/' is looked up
@@ -364,7 +407,28 @@ public final class TapeBuilder {
             requireMountPoint(label, target, file);
             boolean rec = m.options().contains("rbind");
             long flags = flags(m.options());
-            tape.at(label).mount(m.source(), dst, null, MS_BIND | (rec ? MS_REC : 0), null);
+            String below = strictDirOf(m.source());
+            if (below == null) {
+                tape.at(label).mount(m.source(), dst, null, MS_BIND | (rec ? MS_REC : 0), null);
+            } else {
+                // A job owns directories here: checkSource saw no symlink, but the child's mount(2)
+                // would resolve the path again, later, and a job that swaps a directory for a
+                // symlink in between would get the host directory of its choice mounted. The child
+                // attaches a bind mount made now, from what bpm opens without following a symlink.
+                int fd;
+                if (placeholder > 0) {
+                    fd = placeholder++;
+                } else {
+                    try {
+                        fd = host.openSource(below, m.source(), rec);
+                    } catch (SysException e) {
+                        throw new LaunchFailure(label, e.syscall(), e.errno(), label + ": cannot open the source " + m.source()
+                                + " without following a symlink: " + e.getMessage(), null);
+                    }
+                    sources.add(fd);
+                }
+                tape.at(label).moveMount(fd, m.source(), dst);
+            }
             if (!shared.contains(m.source())) {
                 tape.mount(null, dst, null, MS_REC | MS_SLAVE, null);
             }
@@ -555,7 +619,36 @@ public final class TapeBuilder {
         }
     }
 
+    /** The directory of {@link #strict} a path is strictly below, or null. */
+    private String strictDirOf(String path) {
+        for (String dir : strict) {
+            if (HostPath.isUnderOrEqual(path, dir) && !path.equals(dir)) {
+                return dir;
+            }
+        }
+        return null;
+    }
+
     // ---- limits and credentials ----------------------------------------------------------------------
+
+    /**
+     * A builder that only adds the plan's limit and credential entries ({@link #rlimits},
+     * {@link #credentials}) to someone else's tape: {@link EnterJob} gives a process that joins a
+     * running job the same limits and credentials as the job.
+     */
+    static TapeBuilder entriesOf(BoundPlan plan, HostView host, Tape tape) {
+        return new TapeBuilder(plan, "/", new Fds(-1, -1, -1, List.of()), null, host, tape);
+    }
+
+    /** {@code setrlimit} for each rlimit step, refusing a hard limit this process cannot grant. */
+    void rlimits() throws IOException {
+        List<Step> steps = plan.steps();
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i) instanceof Rlimit r) {
+                rlimit(i, r);
+            }
+        }
+    }
 
     private void rlimit(int i, Rlimit r) throws IOException {
         String label = label(i, r);
@@ -580,7 +673,11 @@ public final class TapeBuilder {
         tape.at(label).setrlimit(resource, r.soft(), r.hard());
     }
 
-    private void credentials() throws IOException {
+    /**
+     * The bounding set, ids and capability sets of the plan's user and capabilities steps (see
+     * the class comment), refusing a capability this process does not hold.
+     */
+    void credentials() throws IOException {
         List<Step> steps = plan.steps();
         int userAt = index(User.class);
         int capsAt = index(Capabilities.class);

@@ -55,6 +55,8 @@ public final class Nr {
     public static final int SETNS = 308;
     public static final int SECCOMP = 317;
     public static final int PIDFD_SEND_SIGNAL = 424;
+    public static final int OPEN_TREE = 428;
+    public static final int MOVE_MOUNT = 429;
     public static final int PIDFD_OPEN = 434;
     public static final int CLONE3 = 435;
     public static final int CLOSE_RANGE = 436;
@@ -109,6 +111,8 @@ public final class Nr {
             case SETNS -> "setns";
             case SECCOMP -> "seccomp";
             case PIDFD_SEND_SIGNAL -> "pidfd_send_signal";
+            case OPEN_TREE -> "open_tree";
+            case MOVE_MOUNT -> "move_mount";
             case PIDFD_OPEN -> "pidfd_open";
             case CLONE3 -> "clone3";
             case CLOSE_RANGE -> "close_range";

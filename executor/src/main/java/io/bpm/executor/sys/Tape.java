@@ -125,6 +125,19 @@ public final class Tape implements AutoCloseable {
                 string(source), string(target), string(fstype), flags, string(data));
     }
 
+    /**
+     * Attaches a detached mount the parent made ({@code open_tree(OPEN_TREE_CLONE)}) at
+     * {@code target}: {@code move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH)}. A
+     * bind mount whose source was resolved when the parent opened it, not when the child runs.
+     * Printed with the path the parent opened.
+     */
+    public Tape moveMount(int fd, String openedAs, String target) {
+        return add(Nr.MOVE_MOUNT, "move_mount(" + fd + " = " + quote(openedAs) + ", \"\", AT_FDCWD, " + quote(target)
+                + ", MOVE_MOUNT_F_EMPTY_PATH)", fd, string(""), Linux.AT_FDCWD, string(target), MOVE_MOUNT_F_EMPTY_PATH);
+    }
+
+    private static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+
     public Tape umount2(String target, int flags) {
         return add(Nr.UMOUNT2, "umount2(" + quote(target) + ", " + (flags == MNT_DETACH ? "MNT_DETACH" : flags) + ")",
                 string(target), flags);
@@ -154,6 +167,11 @@ public final class Tape implements AutoCloseable {
     public Tape access(String path, int mode) {
         return add(Nr.FACCESSAT, "faccessat(AT_FDCWD, " + quote(path) + ", " + (mode == 1 ? "X_OK" : mode) + ")",
                 Linux.AT_FDCWD, string(path), mode, 0);
+    }
+
+    /** setns(fd, nstype): joins the namespace behind an fd the parent opened (/proc/PID/ns/...). */
+    public Tape setns(int fd, long nstype) {
+        return add(Nr.SETNS, "setns(" + fd + ", " + flagsText(nstype, CLONE_NAMES) + ")", fd, nstype);
     }
 
     public Tape umask(int mask) {

@@ -93,6 +93,19 @@ class TapeBuilderTest {
         public String mountPointOf(String path) {
             return "/";
         }
+
+        /** Bind sources opened so far (a fake descriptor each, from 100). */
+        final List<String> opened = new ArrayList<>();
+
+        @Override
+        public int openSource(String dir, String path, boolean recursive) {
+            opened.add(path);
+            return 99 + opened.size();
+        }
+
+        @Override
+        public void closeSource(int fd) {
+        }
     }
 
     private static BoundPlan bound(Plan plan) {
@@ -237,6 +250,30 @@ class TapeBuilderTest {
         assertTrue(e.getMessage().contains("refusing to bind " + ROOT + "/data/web/tmp: " + ROOT + "/data/web/tmp is a symlink"),
                 e.getMessage());
         assertEquals("step 30 mount /tmp (default)", e.step());
+    }
+
+    /** What a job owns is mounted from a descriptor opened at build time, what root owns by its path. */
+    @Test
+    void sourcesWhereJobsOwnDirectoriesAreMountedFromADescriptor() throws LaunchFailure {
+        FakeHost host = new FakeHost();
+        List<String> c = calls(describe(Plans.valid(), host));
+        String r = ROOTFS;
+        assertTrue(host.opened.contains(ROOT + "/data/web/tmp") && host.opened.contains(ROOT + "/sys/log/web"), host.opened.toString());
+        assertTrue(host.opened.stream().allMatch(p -> p.startsWith(ROOT + "/data/") || p.startsWith(ROOT + "/sys/")
+                || p.startsWith(ROOT + "/store/")), host.opened.toString());
+        int fd = 100 + host.opened.indexOf(ROOT + "/data/web/tmp");
+        assertTrue(c.contains("move_mount(" + fd + " = \"" + ROOT + "/data/web/tmp\", \"\", AT_FDCWD, \"" + r + "/tmp\", "
+                + "MOVE_MOUNT_F_EMPTY_PATH) # step 30 mount /tmp (default)"), String.join("\n", c));
+        assertTrue(c.stream().anyMatch(l -> l.startsWith("mount(\"" + ROOT + "/jobs/web\", ")), String.join("\n", c));
+
+        // a dry run opens nothing (host preparation has not made the sources): placeholders after FDS
+        FakeHost dry = new FakeHost();
+        List<String> d;
+        try (TapeBuilder.Built b = TapeBuilder.build(bound(Plans.valid()), ROOTFS, FDS, FILTER, dry, true)) {
+            d = calls(b.tape().describe());
+        }
+        assertTrue(dry.opened.isEmpty(), dry.opened.toString());
+        assertTrue(d.stream().anyMatch(l -> l.startsWith("move_mount(15 = \"" + ROOT + "/data/web")), String.join("\n", d));
     }
 
     @Test
