@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 /** {@code bpm}: the command line. Each subcommand is one class. */
 @Command(name = "bpm", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "BOSH Process Manager: lint and compile bpm.yml, run jobs isolated in Linux namespaces.",
-        subcommands = {LintCommand.class, CompileCommand.class, StartCommand.class, StopCommand.class, RunCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LintCommand.class, CompileCommand.class, StartCommand.class, StopCommand.class, RunCommand.class,
+                ListCommand.class, PidCommand.class, LogsCommand.class, ShellCommand.class, TraceCommand.class, FeaturesCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 errors found (or the command failed), 2 usage or I/O problem.",
                 "See bpm(1), bpm.yml(5)."})
 public final class Main implements java.util.concurrent.Callable<Integer> {

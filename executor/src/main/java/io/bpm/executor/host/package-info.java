@@ -1,6 +1,7 @@
 /**
  * The executor's host side, before and after the sandbox: everything {@code bpm start},
- * {@code stop} and {@code run} do to the host with plain Java (NIO, /proc), no FFM.
+ * {@code stop} and {@code run} do to the host with plain Java (NIO, /proc), no FFM (but for
+ * the feature probes, below).
  *
  * <ul>
  *   <li>{@link io.bpm.executor.host.Binding} turns a verified plan and the
@@ -14,7 +15,11 @@
  *       {@link io.bpm.executor.host.JobCgroup} creates, limits, lists, kills and removes a
  *       job's cgroup.</li>
  *   <li>{@link io.bpm.executor.host.StateStore} keeps the plan and the init's
- *       {@link io.bpm.executor.host.ProcessIdentity} for stop, and writes the pid file.</li>
+ *       {@link io.bpm.executor.host.ProcessIdentity} for stop, and writes the pid file;
+ *       {@link io.bpm.executor.host.JobStatus} reads it as running, failed or stopped for
+ *       list, pid, shell and trace.</li>
+ *   <li>{@link io.bpm.executor.host.HostFeatures} is {@code bpm features}: the cgroup layout
+ *       and facts above, and three harmless syscall probes (the one use of FFM here).</li>
  * </ul>
  *
  * <p>The order a start uses them in: lock, read state (stale? {@code isOurs}), bind, prepare

@@ -10,6 +10,9 @@
  *       ({@link io.bpm.executor.launch.LaunchFailure}).</li>
  *   <li>{@link io.bpm.executor.launch.TapeBuilder} lowers a bound plan to the tape; its class
  *       comment gives the order of the tape and the reasons for it.</li>
+ *   <li>{@link io.bpm.executor.launch.EnterJob} starts a program inside a running job
+ *       ({@code bpm shell}): its namespaces (the PID namespace through the launching thread's
+ *       pid_for_children), cgroup, limits and credentials, from the plan its start saved.</li>
  *   <li>{@link io.bpm.executor.launch.HostView} is what tape building asks of the host (the
  *       tape cannot branch, so existence and kinds of paths, limits and capabilities are
  *       decided in Java beforehand).</li>

@@ -1,0 +1,55 @@
+package io.bpm.compiler.cli;
+
+import io.bpm.executor.host.JobStatus;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code bpm pid JOB [-p PROC]}: the host pid of the process's init while it runs
+ * (bpm-behaviour.md §7.2), the same number as its pid file, but only while the recorded init
+ * really runs: a stale pid file says nothing.
+ */
+@Command(name = "pid", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = {"Print the host pid of the init (tini) of PROCESS of JOB (default: the process named like the job), "
+                + "if it is running."},
+        footer = {"", "Exit status: 0 printed, 1 not running (\"Error: process is not running or could not be found\"), "
+                + "2 usage problem."})
+final class PidCommand implements Callable<Integer> {
+
+    /** bpm 1.4's message for a process that is not running, failed or unknown (§7.2). */
+    static final String NOT_RUNNING = "process is not running or could not be found";
+
+    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
+    String job;
+
+    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
+    String process;
+
+    @Override
+    public Integer call() {
+        PrintStream err = System.err;
+        try {
+            JobStatus status = running(JobProcess.of(job, process != null ? process : job, false));
+            System.out.println(status.pid());
+            return 0;
+        } catch (JobProcess.Failed e) {
+            err.println("Error: " + e.getMessage());
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            err.println("Error: failed to get job: " + Main.rootCause(e));
+            return 1;
+        }
+    }
+
+    /** The status of a running process; otherwise bpm 1.4's refusal, as pid, shell and trace give it. */
+    static JobStatus running(JobProcess jp) throws JobProcess.Failed, IOException {
+        JobStatus status = JobStatus.read(jp.store());
+        if (status.problem() != null) throw new JobProcess.Failed("failed to get job: " + status.problem());
+        if (!status.running()) throw new JobProcess.Failed(NOT_RUNNING);
+        return status;
+    }
+}
