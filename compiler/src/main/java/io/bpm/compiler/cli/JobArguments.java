@@ -31,14 +31,22 @@ final class JobArguments {
 
     /** Runs {@code body}, turning a failure into "bpm COMMAND: ..." on {@code err} and exit 1. */
     int run(String command, PrintStream err, Body body) {
+        return run(err, "bpm " + command + ": ", "failed to " + command + " job-process", body);
+    }
+
+    /**
+     * Runs {@code body}; a failure prints {@code prefix} and its message on {@code err}, an
+     * unexpected error {@code prefix}, {@code failedTo} JOB/PROC and the cause; both exit 1. The
+     * operator's commands use bpm 1.4's {@code "Error: "} prefix.
+     */
+    int run(PrintStream err, String prefix, String failedTo, Body body) {
         try {
             return body.run(process());
         } catch (JobProcess.Failed e) {
-            err.println("bpm " + command + ": " + e.getMessage());
+            err.println(prefix + e.getMessage());
             return 1;
         } catch (IOException | RuntimeException e) {
-            err.println("bpm " + command + ": failed to " + command + " job-process " + job + "/" + process() + ": "
-                    + Main.rootCause(e));
+            err.println(prefix + failedTo + " " + job + "/" + process() + ": " + Main.rootCause(e));
             return 1;
         }
     }

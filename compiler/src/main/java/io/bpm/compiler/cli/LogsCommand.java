@@ -4,7 +4,6 @@ import io.bpm.executor.lifecycle.LogTail;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,8 +14,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -37,11 +36,8 @@ final class LogsCommand implements Callable<Integer> {
     /** How often a followed file is looked at. */
     static final Duration POLL = Duration.ofMillis(100);
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
-    String job;
-
-    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
-    String process;
+    @Mixin
+    JobArguments job = new JobArguments();
 
     @Option(names = {"-a", "--all"}, description = "Show both standard output and standard error.")
     boolean all;
@@ -65,12 +61,11 @@ final class LogsCommand implements Callable<Integer> {
             err.println("Error: --lines must be 0 or more, not " + lines);
             return 2;
         }
-        String proc = process != null ? process : job;
-        try {
-            JobProcess jp = JobProcess.of(job, proc, false);
+        return job.run(err, "Error: ", "failed to show the logs of", proc -> {
+            JobProcess jp = JobProcess.of(job.job, proc, false);
             List<Path> files = new ArrayList<>();
-            if (all || !stderr) files.add(jp.path("sys/log/" + job + "/" + proc + ".stdout.log"));
-            if (all || stderr) files.add(jp.path("sys/log/" + job + "/" + proc + ".stderr.log"));
+            if (all || !stderr) files.add(jp.path("sys/log/" + job.job + "/" + proc + ".stdout.log"));
+            if (all || stderr) files.add(jp.path("sys/log/" + job.job + "/" + proc + ".stderr.log"));
             for (Path f : files) {
                 if (!Files.exists(f)) throw new JobProcess.Failed("logs not found");
             }
@@ -87,12 +82,6 @@ final class LogsCommand implements Callable<Integer> {
                 for (int i = 0; i < previous.size(); i++) Signal.handle(signals.get(i), previous.get(i));
             }
             return 0;
-        } catch (JobProcess.Failed e) {
-            err.println("Error: " + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println("Error: failed to show the logs of " + job + "/" + proc + ": " + Main.rootCause(e));
-            return 1;
-        }
+        });
     }
 }

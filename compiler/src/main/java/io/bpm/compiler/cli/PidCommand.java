@@ -5,8 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bpm pid JOB [-p PROC]}: the host pid of the process's init while it runs
@@ -23,26 +22,15 @@ final class PidCommand implements Callable<Integer> {
     /** bpm 1.4's message for a process that is not running, failed or unknown (§7.2). */
     static final String NOT_RUNNING = "process is not running or could not be found";
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
-    String job;
-
-    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
-    String process;
+    @Mixin
+    JobArguments job = new JobArguments();
 
     @Override
     public Integer call() {
-        PrintStream err = System.err;
-        try {
-            JobStatus status = running(JobProcess.of(job, process != null ? process : job, false));
-            System.out.println(status.pid());
+        return job.run(System.err, "Error: ", "failed to get job", proc -> {
+            System.out.println(running(JobProcess.of(job.job, proc, false)).pid());
             return 0;
-        } catch (JobProcess.Failed e) {
-            err.println("Error: " + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println("Error: failed to get job: " + Main.rootCause(e));
-            return 1;
-        }
+        });
     }
 
     /** The status of a running process; otherwise bpm 1.4's refusal, as pid, shell and trace give it. */

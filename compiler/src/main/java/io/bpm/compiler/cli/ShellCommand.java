@@ -12,14 +12,12 @@ import io.bpm.executor.plan.PlanText;
 import io.bpm.executor.sys.ExitStatus;
 import io.bpm.executor.sys.Nr;
 import io.bpm.executor.sys.Sys;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -43,18 +41,14 @@ final class ShellCommand implements Callable<Integer> {
     /** The shell, in the job's view (bpm 1.4's). */
     static final String SHELL = "/bin/bash";
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
-    String job;
-
-    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
-    String process;
+    @Mixin
+    JobArguments job = new JobArguments();
 
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        String proc = process != null ? process : job;
-        try {
-            JobProcess jp = JobProcess.of(job, proc, true);
+        return job.run(err, "Error: ", "failed to start a shell in", proc -> {
+            JobProcess jp = JobProcess.of(job.job, proc, true);
             JobStatus status = PidCommand.running(jp);
             String text = jp.store().readPlan().orElseThrow(() -> new JobProcess.Failed(
                     "failed to get job: " + jp.who() + " runs, but the plan its start saved in " + jp.store().directory() + " is gone"));
@@ -66,13 +60,7 @@ final class ShellCommand implements Callable<Integer> {
                 throw new JobProcess.Failed("failed to get job: the plan its start saved is damaged: " + e.getMessage());
             }
             return shell(jp, status, plan, err);
-        } catch (JobProcess.Failed e) {
-            err.println("Error: " + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println("Error: failed to start a shell in " + job + "/" + proc + ": " + Main.rootCause(e));
-            return 1;
-        }
+        });
     }
 
     private static int shell(JobProcess jp, JobStatus status, BoundPlan plan, PrintStream err) throws JobProcess.Failed {

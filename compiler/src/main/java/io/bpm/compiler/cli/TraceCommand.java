@@ -2,12 +2,10 @@ package io.bpm.compiler.cli;
 
 import io.bpm.executor.host.JobStatus;
 import io.bpm.executor.lifecycle.Tracer;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bpm trace JOB [-p PROC]}: {@code strace} on a running process's init and what it forks
@@ -21,28 +19,18 @@ import picocli.CommandLine.Parameters;
                 + "not running or could not be found\"), strace missing or failing, 2 usage problem."})
 final class TraceCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
-    String job;
-
-    @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
-    String process;
+    @Mixin
+    JobArguments job = new JobArguments();
 
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        String proc = process != null ? process : job;
-        try {
-            JobStatus status = PidCommand.running(JobProcess.of(job, proc, false));
+        return job.run(err, "Error: ", "failed to trace", proc -> {
+            JobStatus status = PidCommand.running(JobProcess.of(job.job, proc, false));
             Tracer.Outcome outcome = Tracer.trace(status.pid());
             if (outcome.interrupted() || outcome.status() == 0) return 0;
-            err.println("Error: failed to trace " + job + "/" + proc + ": " + Tracer.STRACE + " exited with status " + outcome.status());
-            return 1;
-        } catch (JobProcess.Failed e) {
-            err.println("Error: " + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println("Error: failed to trace " + job + "/" + proc + ": " + Main.rootCause(e));
-            return 1;
-        }
+            throw new JobProcess.Failed("failed to trace " + job.job + "/" + proc + ": " + Tracer.STRACE + " exited with status "
+                    + outcome.status());
+        });
     }
 }
