@@ -284,8 +284,10 @@ public final class TapeBuilder {
         if (!parent.equals("/")) {
             tape.at("sandbox: the mount holding the new root private").mount(null, parent, null, MS_PRIVATE, null);
         }
-        tape.at("sandbox: the new root").mount("tmpfs", rootfs, "tmpfs", MS_NOSUID | MS_NODEV, ROOTFS_DATA);
-        placed.add(new Placed("/", Kind.ROOT, null, true, MS_NOSUID | MS_NODEV));
+        // a privileged plan (the only one whose user is root) has no nosuid mount at all (§4.12)
+        long rootFlags = plan.uid() == 0 ? MS_NODEV : MS_NOSUID | MS_NODEV;
+        tape.at("sandbox: the new root").mount("tmpfs", rootfs, "tmpfs", rootFlags, ROOTFS_DATA);
+        placed.add(new Placed("/", Kind.ROOT, null, true, rootFlags));
         made.put("/", true);
 
         for (int i = 0; i < steps.size(); i++) {
