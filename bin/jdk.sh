@@ -21,3 +21,16 @@ bpm_find_jdk() {
   echo "bpm: install one, e.g. 'apt-get install openjdk-25-jdk-headless' or Temurin 25, or set JAVA_HOME to it." >&2
   return 1
 }
+# The JVM flags bin/bpm runs bpm with, and bin/aot-train records the AOT cache with (bench/README.md
+# has the measurements). A bpm command lives well under a second, on machines with few CPUs: C1
+# only, and only for code 10x hotter than by default (fewer compilations competing for the CPU in
+# a short run), the serial collector, no hsperfdata file in /tmp.
+bpm_jvm_flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:-UsePerfData
+  --enable-native-access=ALL-UNNAMED)
+# What an AOT cache is valid for: the JDK and every jar of the class path, by size and mtime.
+# JDK 25 checks its own version, but it uses the cached classes of a jar that was rebuilt
+# since (measured): so bin/bpm compares this key with the one bin/aot-train saved.
+bpm_aot_key() { # $1 = compiler/target
+  printf '%s\n' "$JAVA_HOME"
+  stat -c '%n %s %.9Y' "$1/bpm-compiler.jar" "$1"/lib/*.jar
+}
