@@ -94,7 +94,11 @@ public enum Rule {
     UNRESTRICTED_ROOT(323, "unrestricted-root", Severity.ERROR, false,
             "An unrestricted volume of / would replace the job's whole root; it cannot be compiled."),
     PATH_NOT_CANONICAL(324, "path-not-canonical", Severity.ERROR, true,
-            "executable, workdir and hooks.pre_start must be canonical paths (no //, . or .. parts, no trailing /)."),
+            "executable, workdir, hooks.pre_start and unrestricted volumes must be canonical paths (no //, . or .. parts, no trailing /)."),
+    NUL_BYTE(325, "nul-byte", Severity.ERROR, true,
+            "A value contains a NUL byte, which no program path, argument, variable or volume path can carry; every start fails."),
+    WRITABLE_SYSTEM(326, "writable-system", Severity.ERROR, false,
+            "A writable volume over a system directory or bpm's own state needs unsafe.privileged; it cannot be compiled otherwise."),
     // --- 4xx: the job's monit file, checked against bpm and the job's bpm.yml ------------------
     // Today's bpm never reads the monit file, so none of these is downgraded by --compat: an
     // error here is a job monit cannot run as written.

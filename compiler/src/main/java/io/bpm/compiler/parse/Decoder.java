@@ -13,7 +13,6 @@ import io.bpm.compiler.parse.YNode.YSeq;
 import io.bpm.compiler.schema.BpmSchema;
 import io.bpm.compiler.schema.FieldKind;
 import io.bpm.compiler.schema.SchemaFindings;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,9 +148,9 @@ public final class Decoder {
         String plain = text.replace("_", "");
         BigInteger value = parseGoInt(plain);
         if (value == null && YAML_FLOAT.matcher(plain).matches()) {
-            BigDecimal d = new BigDecimal(plain.startsWith("+") ? plain.substring(1) : plain);
-            value = d.toBigInteger();
-            if (d.compareTo(new BigDecimal(value)) != 0) {
+            Truncated t = truncate(plain);
+            value = t.value();
+            if (!t.exact() && value.abs().compareTo(TOO_BIG) < 0) {
                 findings.report(Rule.FLOAT_TRUNCATED, locations.valueOf(pointer), pointer,
                         keyName + " is " + text + ", not a whole number; bpm silently truncates it to " + value,
                         "write the whole number you mean", value.toString());
@@ -174,7 +173,12 @@ public final class Decoder {
         return JSON.numberNode(value);
     }
 
-    /** Go's strconv.ParseInt/ParseUint with base 0, on a string whose '_' are removed. */
+    /**
+     * Go's strconv.ParseInt/ParseUint with base 0, on a string whose '_' are removed. A number
+     * of more than {@value #MAX_DIGITS} significant digits is beyond any 64-bit range whatever
+     * its digits, and is returned as {@link #TOO_BIG} (with its sign) without being converted:
+     * converting a megabyte of digits takes minutes (BigInteger's parsing is quadratic).
+     */
     static BigInteger parseGoInt(String s) {
         if (s.isEmpty()) return null;
         boolean negative = false;
@@ -193,9 +197,59 @@ public final class Decoder {
         for (int i = 0; i < body.length(); i++) {
             if (Character.digit(body.charAt(i), radix) < 0 || body.charAt(i) > 127) return null;
         }
-        BigInteger v = new BigInteger(body, radix);
+        int first = 0;
+        while (first < body.length() - 1 && body.charAt(first) == '0') first++;
+        BigInteger v = body.length() - first > MAX_DIGITS ? TOO_BIG : new BigInteger(body.substring(first), radix);
         return negative ? v.negate() : v;
     }
+
+    /** A float literal's integer part (truncated toward zero), and whether that is its exact value. */
+    record Truncated(BigInteger value, boolean exact) {
+    }
+
+    /**
+     * The integer part of a YAML float literal ({@link #YAML_FLOAT}), as Go's conversion of the
+     * float to an integer field truncates it, in time linear in its length: a literal whose
+     * integer part has more than {@value #MAX_DIGITS} digits is {@link #TOO_BIG} (1e999999999
+     * would otherwise build a billion-digit number), one whose integer part is 0 is 0.
+     */
+    static Truncated truncate(String literal) {
+        String s = literal;
+        boolean negative = s.startsWith("-");
+        if (s.startsWith("-") || s.startsWith("+")) s = s.substring(1);
+        int e = Math.max(s.indexOf('e'), s.indexOf('E'));
+        String mantissa = e < 0 ? s : s.substring(0, e);
+        String exponentText = e < 0 ? "0" : s.substring(e + 1);
+        int dot = mantissa.indexOf('.');
+        String digits = dot < 0 ? mantissa : mantissa.substring(0, dot) + mantissa.substring(dot + 1);
+        long pointAt = dot < 0 ? mantissa.length() : dot; // digits before the decimal point
+        int lead = 0;
+        while (lead < digits.length() && digits.charAt(lead) == '0') lead++;
+        if (lead == digits.length()) return new Truncated(BigInteger.ZERO, true); // zero, whatever the exponent
+        String significant = digits.substring(lead);
+        // the exponent: beyond 18 digits it is out of every range anyway
+        String expDigits = exponentText.startsWith("-") || exponentText.startsWith("+") ? exponentText.substring(1) : exponentText;
+        int expLead = 0;
+        while (expLead < expDigits.length() - 1 && expDigits.charAt(expLead) == '0') expLead++;
+        expDigits = expDigits.substring(expLead);
+        boolean expNegative = exponentText.startsWith("-");
+        long exponent = expDigits.length() > 18 ? (expNegative ? -1L << 60 : 1L << 60)
+                : (expNegative ? -Long.parseLong(expDigits) : Long.parseLong(expDigits));
+        long integerDigits = pointAt - lead + exponent; // digits of the integer part
+        if (integerDigits > MAX_DIGITS) return new Truncated(negative ? TOO_BIG.negate() : TOO_BIG, true);
+        if (integerDigits <= 0) return new Truncated(BigInteger.ZERO, false);
+        int n = (int) integerDigits;
+        String whole = significant.length() >= n ? significant.substring(0, n) : significant + "0".repeat(n - significant.length());
+        boolean exact = true;
+        for (int i = n; i < significant.length() && exact; i++) exact = significant.charAt(i) == '0';
+        BigInteger v = new BigInteger(whole);
+        return new Truncated(negative ? v.negate() : v, exact);
+    }
+
+    /** More significant digits than any number bpm can take needs (2^64 has 64 binary digits). */
+    static final int MAX_DIGITS = 100;
+    /** What a number of more than {@link #MAX_DIGITS} digits is taken as: out of every range. */
+    static final BigInteger TOO_BIG = BigInteger.TEN.pow(MAX_DIGITS);
 
     private static JsonNode bool(String text) {
         return switch (text) {
@@ -213,7 +267,7 @@ public final class Decoder {
             default: break;
         }
         BigInteger i = parseGoInt(text.replace("_", ""));
-        if (i != null) return JSON.numberNode(i);
+        if (i != null && i.abs().compareTo(TOO_BIG) < 0) return JSON.numberNode(i); // a huge one stays text: only shown
         return JSON.textNode(text);
     }
 }

@@ -44,6 +44,13 @@ public final class YamlReader {
     public static final int MAX_ALIASES = 100;
     public static final int MAX_NODES = 100_000;
     public static final int MAX_CODE_POINTS = 4 * 1024 * 1024;
+    /**
+     * The longest line read, in UTF-16 units: SnakeYAML's reader copies its window for every 1 KiB
+     * it reads within one token, so its time grows with the square of the longest line (a 4 MiB
+     * line took 10 s; found by fuzzing). No argument or variable may be longer anyway: the kernel
+     * refuses a string over 128 KiB (MAX_ARG_STRLEN) in execve.
+     */
+    public static final int MAX_LINE = 128 * 1024;
 
     private static final Resolver RESOLVER = new Resolver();
 
@@ -51,6 +58,8 @@ public final class YamlReader {
     private final Findings findings;
     private final IdentityHashMap<Node, Boolean> onPath = new IdentityHashMap<>();
     private int nodes;
+    /** Code point index of the start of each line of the text parsed (LF, CRLF or CR end a line). */
+    private int[] lineStarts = {0};
 
     private YamlReader(SourceFile source, Findings findings) {
         this.source = source;
@@ -72,8 +81,17 @@ public final class YamlReader {
         options.setProcessComments(false);
         String text = source.text();
         if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1);
-        Composer composer = new Composer(
-                new ParserImpl(new StreamReader(new StringReader(text)), options), new Resolver(), options);
+        lineStarts = lineStarts(text);
+        int longLine = longLine(text);
+        if (longLine >= 0) {
+            Span at = at(text.codePointCount(0, longLine));
+            findings.report(Rule.INPUT_REFUSED, at, "", "refusing to read this file: line " + at.line() + " is longer than "
+                    + MAX_LINE + " characters, and no value bpm passes on can be (the kernel's limit for one argument or variable is 128 KiB)",
+                    "is this the right file? a bpm.yml is a few short lines");
+            return Optional.empty();
+        }
+        StreamReader reader = new StreamReader(new StringReader(text));
+        Composer composer = new Composer(new ParserImpl(reader, options), new Resolver(), options);
         Node first;
         try {
             if (!composer.checkNode()) return Optional.empty();
@@ -82,12 +100,17 @@ public final class YamlReader {
             reportSyntax(e);
             return Optional.empty();
         } catch (ReaderException e) {
-            refuse(at(text, e.getPosition()), String.format(
+            refuse(at(e.getPosition()), String.format(
                     "the file contains the control character U+%04X, which YAML does not allow; bpm.yml must be plain text",
                     e.getCodePoint()));
             return Optional.empty();
         } catch (YAMLException e) {
             refuse(Span.FILE, e.getMessage());
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            // SnakeYAML lets a few errors out unwrapped, e.g. NumberFormatException for the escape
+            // "\UFFFFFFFF" and IllegalArgumentException for "\U00110000": still a finding, never a crash.
+            badEscape(reader, e);
             return Optional.empty();
         } catch (StackOverflowError e) {
             refuse(Span.FILE, "the document is nested too deeply to read");
@@ -100,7 +123,7 @@ public final class YamlReader {
                         "this file holds more than one YAML document; bpm reads only the first",
                         "remove the '---' separator and everything after it, or merge the documents");
             }
-        } catch (YAMLException e) {
+        } catch (YAMLException | IllegalArgumentException e) {
             // A broken later document does not matter to bpm, which never reads it.
             findings.report(Rule.EXTRA_DOCUMENT, Span.FILE, "",
                     "this file holds more than one YAML document (the later ones are not even well-formed); bpm reads only the first",
@@ -204,17 +227,28 @@ public final class YamlReader {
 
     private void reportSyntax(MarkedYAMLException e) {
         Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-        Span at = mark == null ? Span.FILE : Span.point(mark.getLine() + 1, mark.getColumn() + 1);
+        Span at = mark == null ? Span.FILE : at(mark);
         String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
         String context = e.getContext();
         String message = context == null ? problem : problem + " (" + context
                 + (e.getContextMark() != null && e.getContextMark() != mark
-                        ? " at line " + (e.getContextMark().getLine() + 1) : "") + ")";
+                        ? " at line " + at(e.getContextMark()).line() : "") + ")";
         if (problem != null && problem.contains("exceeds the limit")) {
             refuse(at, message);
             return;
         }
         findings.report(Rule.YAML_SYNTAX, at, "", "malformed YAML: " + oneLine(message), syntaxHint(problem));
+    }
+
+    /** An error SnakeYAML does not wrap in a YAMLException: a syntax finding where the scanner stopped. */
+    private void badEscape(StreamReader reader, RuntimeException e) {
+        Mark mark = reader.getMark();
+        boolean escape = e instanceof IllegalArgumentException; // NumberFormatException included
+        findings.report(Rule.YAML_SYNTAX, at(mark), "",
+                "malformed YAML: " + (escape ? "an escape sequence names no Unicode character" : "unreadable input")
+                        + " (" + oneLine(String.valueOf(e.getMessage())) + ")",
+                escape ? "\\x, \\u and \\U escapes name a code point up to \\U0010FFFF; write the character itself, or fix the escape"
+                        : "check quoting and escapes around this place");
     }
 
     private static String syntaxHint(String problem) {
@@ -238,22 +272,58 @@ public final class YamlReader {
         return s.replaceAll("\\s*\\n\\s*", " ").strip();
     }
 
-    /** Line and column of a code point index into the text. */
-    private static Span at(String text, int codePointIndex) {
-        int line = 1;
-        int col = 1;
-        int i = 0;
-        for (int cp = 0; cp < codePointIndex && i < text.length(); cp++) {
-            int c = text.codePointAt(i);
-            i += Character.charCount(c);
-            if (c == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
+    /**
+     * Where each line starts, in code points, splitting lines as {@link SourceFile} does (and
+     * so every report's snippet): LF, CRLF or a lone CR. SnakeYAML's own line numbers also break
+     * at U+0085, U+2028 and U+2029 (YAML 1.1), which would put spans past the end of the file's
+     * lines as the reports show them; spans are therefore computed from the marks' indexes.
+     */
+    private static int[] lineStarts(String text) {
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        int cp = 0;
+        for (int i = 0; i < text.length(); cp++) {
+            char c = text.charAt(i);
+            i += Character.charCount(text.codePointAt(i));
+            if (c == '\r' && i < text.length() && text.charAt(i) == '\n') {
+                i++;
+                cp++;
+            }
+            if (c == '\n' || c == '\r') starts.add(cp + 1);
+        }
+        int[] out = new int[starts.size()];
+        for (int k = 0; k < out.length; k++) out[k] = starts.get(k);
+        return out;
+    }
+
+    /** Where the first line longer than {@link #MAX_LINE} starts (a char index), or -1; lines break where SnakeYAML breaks them. */
+    private static int longLine(String text) {
+        if (text.length() <= MAX_LINE) return -1;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            char c = i < text.length() ? text.charAt(i) : '\n';
+            if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                if (i - start > MAX_LINE) return start;
+                start = i + 1;
             }
         }
-        return Span.point(line, col);
+        return -1;
+    }
+
+    /** Line and column (1-based, in code points) of a code point index into the text. */
+    private Span at(int codePointIndex) {
+        int lo = 0;
+        int hi = lineStarts.length - 1;
+        while (lo < hi) { // the last line starting at or before the index
+            int mid = (lo + hi + 1) >>> 1;
+            if (lineStarts[mid] <= codePointIndex) lo = mid;
+            else hi = mid - 1;
+        }
+        return Span.point(lo + 1, codePointIndex - lineStarts[lo] + 1);
+    }
+
+    private Span at(Mark m) {
+        return at(m.getIndex());
     }
 
     private void refuse(Span at, String why) {
@@ -272,12 +342,14 @@ public final class YamlReader {
         findings.report(Rule.INPUT_REFUSED, at, "", "refusing to read this file: " + reason, hint);
     }
 
-    private static Span span(Node n) {
+    private Span span(Node n) {
         Mark s = n.getStartMark();
         Mark e = n.getEndMark();
         if (s == null) return Span.FILE;
-        if (e == null) return Span.point(s.getLine() + 1, s.getColumn() + 1);
-        return new Span(s.getLine() + 1, s.getColumn() + 1, e.getLine() + 1, e.getColumn() + 1);
+        Span start = at(s);
+        if (e == null) return start;
+        Span end = at(e);
+        return new Span(start.line(), start.column(), end.line(), end.column());
     }
 
     private static final class Refused extends RuntimeException {

@@ -3,9 +3,17 @@ package io.bpm.compiler.rules;
 import io.bpm.compiler.diag.Rule;
 import io.bpm.compiler.model.Process;
 import io.bpm.compiler.model.Process.Limits;
+import java.util.regex.Pattern;
 
 /** Rules about {@code limits}: the memory size grammar and sensible ranges. */
 final class LimitRules {
+    /**
+     * A bare decimal ({@code 512}, {@code 1.5}, {@code .5}), and one followed by spaces and a
+     * unit. Possessive, so that a megabyte of digits is rejected in linear time: the plain
+     * {@code [0-9]*\.?[0-9]+} backtracks quadratically on "999...9x" (a hang, found by fuzzing).
+     */
+    private static final Pattern NUMBER = Pattern.compile("\\+?+(?:[0-9]*+\\.)?+[0-9]++");
+    private static final Pattern NUMBER_SPACE_UNIT = Pattern.compile("\\+?+(?:[0-9]*+\\.)?+[0-9]++\\s++[A-Za-z]++");
     /**
      * Below this many descriptors the init, the runtime and the process itself may not even
      * start: bpm's own integration test shows a start failing with "too many open files" at 10.
@@ -58,10 +66,10 @@ final class LimitRules {
 
     private static String memoryHint(String text) {
         String t = text.strip();
-        if (t.matches("[+]?[0-9]*\\.?[0-9]+")) {
+        if (NUMBER.matcher(t).matches()) {
             return "a bare number has no unit: write e.g. " + t + "M or " + t + "B (units are binary: 1K = 1024)";
         }
-        if (t.matches("[+]?[0-9]*\\.?[0-9]+\\s+[A-Za-z]+")) {
+        if (NUMBER_SPACE_UNIT.matcher(t).matches()) {
             return "remove the space between the number and the unit";
         }
         return "write a number followed by a unit, e.g. 512M, 1.5G or 2GiB (units B, K, M, G, T, P, E; all binary)";
@@ -69,7 +77,7 @@ final class LimitRules {
 
     private static String memoryFix(String text) {
         String t = text.strip();
-        if (t.matches("[+]?[0-9]*\\.?[0-9]+\\s+[A-Za-z]+")) {
+        if (NUMBER_SPACE_UNIT.matcher(t).matches()) {
             String fixed = t.replaceAll("\\s+", "");
             return MemorySize.parse(fixed) instanceof MemorySize.Bytes ? fixed : null;
         }

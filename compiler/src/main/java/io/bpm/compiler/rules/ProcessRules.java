@@ -4,6 +4,7 @@ import io.bpm.compiler.diag.Rule;
 import io.bpm.compiler.model.Located;
 import io.bpm.compiler.model.Process;
 import io.bpm.compiler.model.Process.EnvVar;
+import io.bpm.compiler.model.Volume;
 import io.bpm.executor.plan.Capability;
 import io.bpm.executor.plan.HostPath;
 import java.util.Arrays;
@@ -37,6 +38,7 @@ final class ProcessRules {
             }
             program(p, cx);
             env(p, cx);
+            nul(p, cx);
             capabilities(p, cx);
             signal(p, cx);
             if (p.privileged()) {
@@ -130,6 +132,28 @@ final class ProcessRules {
                     "environment variable name \"" + printable(e.name()) + "\" " + why,
                     "use letters, digits and '_', not starting with a digit (e.g. " + suggestEnvName(e.name()) + ")"));
         }
+    }
+
+    /**
+     * A NUL byte (written "\0" in a double-quoted string) cannot reach the kernel: execve's
+     * arguments and environment and every path end at the first one. bpm accepts the file and
+     * every start fails, and no plan can say what would happen, so the compiler refuses it. (NUL
+     * in a name or an environment variable's name is reported by their own rules.)
+     */
+    private static void nul(Process p, LintContext cx) {
+        nulAt("executable", p.executable(), p.pointer() + "/executable", cx);
+        for (Located<String> a : p.args()) nulAt("argument", a.value(), a.pointer(), cx);
+        for (EnvVar e : p.env()) nulAt("the value of environment variable " + printable(e.name()), e.value(), e.pointer(), cx);
+        nulAt("workdir", p.workdir(), p.pointer() + "/workdir", cx);
+        if (p.hooks() != null) nulAt("pre_start", p.hooks().preStart(), p.hooks().pointer() + "/pre_start", cx);
+        for (Volume v : p.additionalVolumes()) nulAt("volume path", v.path(), v.pointer() + "/path", cx);
+        for (Volume v : p.unrestrictedVolumes()) nulAt("unrestricted volume path", v.path(), v.pointer() + "/path", cx);
+    }
+
+    private static void nulAt(String what, String value, String ptr, LintContext cx) {
+        if (value == null || value.indexOf('\0') < 0) return;
+        cx.at(Rule.NUL_BYTE, ptr, what + " \"" + printable(value) + "\" contains a NUL byte, where a program path, argument, variable or path ends; every start would fail",
+                "remove the \\0 (a NUL cannot be passed to a process)");
     }
 
     private static String suggestEnvName(String name) {

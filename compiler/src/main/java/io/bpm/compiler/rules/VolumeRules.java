@@ -4,6 +4,7 @@ import io.bpm.compiler.diag.Rule;
 import io.bpm.compiler.model.Process;
 import io.bpm.compiler.model.Volume;
 import io.bpm.executor.plan.HostPath;
+import io.bpm.executor.plan.Verifier;
 import java.util.List;
 import java.util.Set;
 
@@ -21,8 +22,11 @@ final class VolumeRules {
     }
 
     static void check(Process p, LintContext cx) {
-        for (Volume v : p.additionalVolumes()) additional(v, cx);
-        for (Volume v : p.unrestrictedVolumes()) unrestricted(v, cx);
+        for (Volume v : p.additionalVolumes()) {
+            additional(v, cx);
+            writableState(p, v, cx);
+        }
+        for (Volume v : p.unrestrictedVolumes()) unrestricted(p, v, cx);
     }
 
     private static void additional(Volume v, LintContext cx) {
@@ -141,7 +145,7 @@ final class VolumeRules {
         }
     }
 
-    private static void unrestricted(Volume v, LintContext cx) {
+    private static void unrestricted(Process p, Volume v, LintContext cx) {
         String ptr = v.pointer() + "/path";
         String path = v.path();
         if (!cx.locations().has(ptr)) return; // no path key at all: the schema reports it
@@ -161,11 +165,24 @@ final class VolumeRules {
             cx.at(Rule.UNRESTRICTED_ROOT, ptr,
                     "unrestricted volume " + path + " is the host's whole root: mounted over the job's root it would replace every other mount (the job's own directories, /proc, /dev)",
                     "mount the directories the job needs, e.g. /var/vcap/data or /etc/ssl");
-        } else if (broad(path)) {
-            cx.at(Rule.UNRESTRICTED_BROAD, ptr,
-                    "unrestricted volume " + path + " exposes " + (path.equals("/") ? "the whole host" : "a large part of the host") + " to the job"
-                            + (v.writable() ? ", writable" : ""),
-                    "mount only the files or directories the job needs");
+        } else {
+            if (broad(path)) {
+                cx.at(Rule.UNRESTRICTED_BROAD, ptr,
+                        "unrestricted volume " + path + " exposes " + (path.equals("/") ? "the whole host" : "a large part of the host") + " to the job"
+                                + (v.writable() ? ", writable" : ""),
+                        "mount only the files or directories the job needs");
+            }
+            // What the verifier refuses in the plan (found by fuzzing: these linted clean and did not compile)
+            String clean = HostPath.clean(path);
+            if (!clean.equals(path)) {
+                cx.at(Rule.PATH_NOT_CANONICAL, ptr, "unrestricted volume \"" + ProcessRules.printable(path) + "\" is not canonical; it means " + clean,
+                        "write " + clean, clean);
+            } else if (v.writable() && !p.privileged() && Verifier.globMayExpose(path)) {
+                cx.at(Rule.WRITABLE_SYSTEM, ptr,
+                        "unrestricted volume " + path + " is writable and may match a system directory (/etc, /usr, /proc, ...) or bpm's own state "
+                                + "(/var/vcap/data/bpm, /var/vcap/sys/run/bpm...), which only a privileged process may mount writable",
+                        "make it read-only (writable: false) or narrow the pattern; only if the job must write there, set unsafe.privileged");
+            }
         }
         if (v.shared() || v.mountOnly()) {
             cx.at(Rule.VOLUME_IGNORED_OPTION, v.pointer() + (v.shared() ? "/shared" : "/mount_only"),
@@ -173,6 +190,28 @@ final class VolumeRules {
                     "remove it, or make this an additional volume under /var/vcap");
         }
         writableExec(v, cx);
+    }
+
+    /**
+     * A writable additional volume at, under or above bpm's own state (locks, plans, pid files,
+     * process state): the plan would hand it to the job, and the verifier refuses that unless the
+     * process is privileged (found by fuzzing: it linted clean with only a warning).
+     */
+    private static void writableState(Process p, Volume v, LintContext cx) {
+        String path = v.path();
+        if (!path.startsWith("/var/vcap/") || !HostPath.clean(path).equals(path)
+                || !Verifier.isProtectedHostPath("$ROOT" + path.substring("/var/vcap".length()))) return;
+        if (!v.mountOnly() && Verifier.isBpmState("$ROOT" + path.substring("/var/vcap".length()))) {
+            // host preparation chowns a volume to vcap, read-only or not: bpm's locks, plan cache
+            // and pid files would become the job's (the verifier refuses such a plan)
+            cx.at(Rule.WRITABLE_SYSTEM, v.pointer() + "/path",
+                    "volume " + path + " is bpm's own state (or holds it): bpm would chown it to vcap and chmod it 0700 on every start",
+                    "use a directory of the job's own, e.g. /var/vcap/data/JOB/NAME");
+        } else if (v.writable() && !p.privileged()) {
+            cx.at(Rule.WRITABLE_SYSTEM, v.pointer() + "/path",
+                    "volume " + path + " is bpm's own state (or holds it), which only a privileged process may mount writable",
+                    "use a directory of the job's own, e.g. /var/vcap/data/JOB/NAME");
+        }
     }
 
     /** Whether a pattern's literal part stops at a top-level host place. */

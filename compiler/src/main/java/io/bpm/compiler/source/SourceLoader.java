@@ -92,7 +92,9 @@ public final class SourceLoader {
         int line = 1;
         int lineStart = 0;
         for (int i = 0; i < before.length(); i++) {
-            if (before.charAt(i) == '\n') {
+            char c = before.charAt(i);
+            if (c == '\n' || c == '\r') { // lines end as SourceFile splits them: LF, CRLF or CR
+                if (c == '\r' && i + 1 < before.length() && before.charAt(i + 1) == '\n') i++;
                 line++;
                 lineStart = i + 1;
             }

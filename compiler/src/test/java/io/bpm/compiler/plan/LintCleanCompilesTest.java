@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * plans the verifier accepts, and whose text reads back unchanged. Checked on random configs
  * with hostile names, arguments, environment and volumes (fixed seed: reproducible).
  */
-class LintCleanCompilesTest {
+public class LintCleanCompilesTest {
     private static final String[] PIECES = {"web", "a b", "x\"y", "#c", "é", "日本", "\\", "-", "_", ".", "..", "a.b",
             "line\nbreak", "tab\there", "$ROOT", "%s", "*", "?", "[x]", "~", "", " ", "0", "1e3", "true", "null", ":"};
     private static final String[] CAPS = {"NET_BIND_SERVICE", "SYS_TIME", "CHOWN", "net_admin", "CAP_KILL", "BOGUS"};
@@ -44,7 +44,8 @@ class LintCleanCompilesTest {
         return b.append('"').toString();
     }
 
-    static String randomConfig(Random r) {
+    /** A random config with hostile values (also a base of the fuzz harness, io.bpm.compiler.fuzz). */
+    public static String randomConfig(Random r) {
         StringBuilder y = new StringBuilder("processes:\n");
         int processes = 1 + r.nextInt(3);
         for (int p = 0; p < processes; p++) {

@@ -139,8 +139,20 @@ public final class PlanText {
         return "owner=" + lower(o);
     }
 
+    /**
+     * A comma-separated list field. An item that is empty or has a comma, or a lone item that is
+     * the empty list's spelling, would read back as another list: such a plan (which the verifier
+     * refuses anyway) is not written at all rather than written as a different plan.
+     */
     private static String list(List<String> items, String empty) {
-        return items.isEmpty() ? empty : String.join(",", items);
+        if (items.isEmpty()) return empty;
+        for (String item : items) {
+            if (item == null || item.isEmpty() || item.indexOf(',') >= 0 || items.size() == 1 && item.equals(empty)) {
+                throw new IllegalArgumentException("the list item " + (item == null ? "null" : quote(item))
+                        + " cannot be written in a plan (items are non-empty, without ',', and a lone item is not '" + empty + "')");
+            }
+        }
+        return String.join(",", items);
     }
 
     private static String unsigned(long v) {
@@ -227,6 +239,7 @@ public final class PlanText {
         int format;
         String v = one(h.get(0), "bpm-plan");
         try {
+            if (!v.matches("[0-9]{1,9}")) throw new NumberFormatException(); // not "+1": the text says what is read
             format = Integer.parseInt(v);
         } catch (NumberFormatException e) {
             throw new PlanFormatException(h.get(0).number(), "format version is not a number: " + v);
@@ -285,7 +298,7 @@ public final class PlanText {
             case "capabilities" -> new Capabilities(a.capList("bounding"), a.capList("inheritable"), a.capList("permitted"),
                     a.capList("effective"), a.capList("ambient"), from);
             case "no-new-privs" -> new NoNewPrivs(from);
-            case "seccomp" -> new Seccomp(a.next("profile"), (int) a.longValue("version"), from);
+            case "seccomp" -> new Seccomp(a.next("profile"), a.intValue("version"), from);
             case "env" -> new Env(a.next("name"), a.next("value"), from);
             case "cwd" -> new Cwd(a.next("path"), from);
             case "exec" -> {
@@ -390,6 +403,17 @@ public final class PlanText {
                 return Long.parseLong(v);
             } catch (NumberFormatException e) {
                 throw error(what + " must be a whole number, found '" + v + "'");
+            }
+        }
+
+        /** A 32-bit whole number; beyond is an error, never wrapped (4294967297 is not 1). */
+        int intValue(String what) throws PlanFormatException {
+            String v = next(what);
+            try {
+                if (!v.matches("-?[0-9]{1,10}")) throw new NumberFormatException();
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw error(what + " must be a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ", found '" + v + "'");
             }
         }
 

@@ -502,6 +502,12 @@ public final class Verifier {
             } else if (s instanceof VolumeDir x) {
                 external(i, x.path());
                 mode(i, x.mode());
+                if (x.owner() != null && isBpmState(x.path())) {
+                    // the job would own bpm's locks, plan cache or pid files, privileged or not (a
+                    // volume of a whole /var/vcap area, an ancestor, is chowned by bpm 1.4 too and
+                    // real releases ship it: lint warns about it, BPM318)
+                    add(i, WRITABLE_SYSTEM, "host preparation may not give bpm's own state " + x.path() + " to the job");
+                }
             } else if (s instanceof ShareVolume x) {
                 external(i, x.path());
                 if (hostPath(i, x.lock()) && !isVolumeLock(x.lock())) {
@@ -824,7 +830,7 @@ public final class Verifier {
      * A host path no job may write: a system directory (or anything under one, or "/"), bpm's
      * own state below the BOSH root, or an ancestor of that state (which exposes it too).
      */
-    static boolean isProtectedHostPath(String hostPath) {
+    public static boolean isProtectedHostPath(String hostPath) {
         boolean external = hostPath.startsWith(Step.ROOT);
         String rest = external ? hostPath.substring(Step.ROOT.length()) : hostPath;
         if (!external && isSystemPath(hostPath)) return true;
@@ -835,12 +841,22 @@ public final class Verifier {
         return false;
     }
 
+    /** Whether an external host path ($ROOT/...) is bpm's own state or inside it (not an ancestor). */
+    public static boolean isBpmState(String hostPath) {
+        if (!hostPath.startsWith(Step.ROOT + "/")) return false;
+        String rest = hostPath.substring(Step.ROOT.length());
+        for (String d : BPM_STATE) {
+            if (isUnderOrEqual(rest, d)) return true;
+        }
+        return false;
+    }
+
     /**
      * Whether a glob (a literal host path that is also its target) could match a protected
      * path, an ancestor of one or something below one. Conservative: a component with a glob
      * character is taken to match anything.
      */
-    static boolean globMayExpose(String pattern) {
+    public static boolean globMayExpose(String pattern) {
         for (String d : SYSTEM_DIRS) {
             if (globOverlaps(pattern, d)) return true;
         }

@@ -1,5 +1,6 @@
 package io.bpm.executor.plan;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -150,6 +151,9 @@ class PlanTextTest {
                 new Case(good.replace("cwd /var/vcap/jobs/web", "cwd /var/vcap\"x"), 0, "must be quoted"),
                 new Case(good.replace("env web", "env \"w\\qeb\""), 0, "unknown escape"),
                 new Case(good.replace("\n", "\r\n"), 1, "carriage return"),
+                // found by FuzzPlanTextTest: read as another value than the text says
+                new Case(good.replace("bpm-plan 1", "bpm-plan +1"), 1, "not a number"),
+                new Case(good.replace("seccomp bpm-default 1", "seccomp bpm-default 4294967297"), 0, "whole number from"),
                 new Case("bpm-plan 1\n", 1, "incomplete"));
         for (Case c : cases) {
             assertFalse(c.text().equals(good) && c.line() != 1, "case did not change the plan: " + c.words());
@@ -167,6 +171,29 @@ class PlanTextTest {
         int line = text.lines().toList().indexOf(text.lines().filter(x -> x.startsWith("cwd ")).findFirst().orElseThrow()) + 1;
         InvalidPlanException e = assertThrows(InvalidPlanException.class, () -> Verifier.require(parsed));
         assertTrue(e.getMessage().contains("line " + line + ", "), e.getMessage());
+    }
+
+    /**
+     * Found by FuzzPlanTextTest: a list item that is empty or holds a comma, or a lone "-" as the
+     * options, was written as text that reads back as another list (capabilities [""] as none,
+     * ["CAP_A,CAP_B"] as two). Such plans are invalid anyway; the writer now refuses them.
+     */
+    @Test
+    void listItemsThatWouldReadBackAsAnotherListAreNotWritten() {
+        Plan p = Plans.valid();
+        List<Plan> unwritable = List.of(
+                Plans.replace(p, Capabilities.class, c -> new Capabilities(c.bounding(), c.inheritable(), c.permitted(), List.of(""), c.ambient(), c.from())),
+                Plans.replace(p, Capabilities.class, c -> new Capabilities(List.of("CAP_NET_BIND_SERVICE,CAP_SYS_ADMIN"), c.inheritable(),
+                        c.permitted(), c.effective(), c.ambient(), c.from())),
+                Plans.mountOptions(p, "/bin", List.of("bind", "ro,rw")),
+                Plans.mountOptions(p, "/bin", List.of("-")),
+                Plans.mountOptions(p, "/bin", List.of("bind", "")));
+        for (Plan bad : unwritable) {
+            assertFalse(Verifier.check(bad).isEmpty(), "the verifier refuses it in memory");
+            assertThrows(IllegalArgumentException.class, () -> PlanText.write(bad));
+        }
+        // a single empty option list is still "-", and a one-item list writes as itself
+        assertEquals(p, assertDoesNotThrow(() -> PlanText.read(PlanText.write(p))));
     }
 
     @Test

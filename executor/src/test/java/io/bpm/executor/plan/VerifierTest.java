@@ -117,6 +117,19 @@ class VerifierTest {
         assertEquals(List.of(), Verifier.check(debian));
     }
 
+    /** A volume line chowns its directory to vcap: never bpm's own state (found by fuzzing the compiler). */
+    @Test
+    void noPlanGivesBpmsOwnStateToTheJob() {
+        for (Plan base : List.of(Plans.valid(), Plans.privileged())) {
+            for (String state : List.of("$ROOT/data/bpm", "$ROOT/data/bpm/plans", "$ROOT/sys/run/bpm-state/bpm-web", "$ROOT/sys/run/bpm")) {
+                Plan p = insert(base, index(base, Step.MakeDir.class) + 1, new VolumeDir(state, 0700, Owner.VCAP, D));
+                assertTrue(rules(Verifier.check(p)).contains(Verifier.WRITABLE_SYSTEM), state);
+            }
+            Plan own = insert(base, index(base, Step.MakeDir.class) + 1, new VolumeDir("$ROOT/data/web/extra", 0700, Owner.VCAP, D));
+            assertFalse(rules(Verifier.check(own)).contains(Verifier.WRITABLE_SYSTEM), "a job's own volume is fine");
+        }
+    }
+
     @Test
     void privilegedPlansMayWriteSystemDirectories() {
         Plan p = mountOptions(Plans.privileged(), "/etc", List.of("bind", "exec", "nodev", "rw"));
