@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What the world does to bpm on a VM, as root against the kernel: state wiped by a reboot while
@@ -137,6 +138,52 @@ class ReliabilityTest extends JobHostTest {
         } finally {
             assertEquals(0, exec("umount", logDir.toString()));
         }
+    }
+
+    /**
+     * bpm in a private mount namespace where {@code setup} ran first (as root, in sh): the host
+     * is changed for that one command only (no user deleted, no cgroup hierarchy unmounted).
+     */
+    private JobHost.Result bpmIn(String setup, String... args) throws Exception {
+        ProcessBuilder pb = h.command(java.util.Map.of(), args);
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("unshare", "--mount", "--propagation", "private",
+                "sh", "-c", setup + " && exec \"$@\"", "sh"));
+        cmd.addAll(pb.command());
+        pb.command(cmd);
+        Path out = Files.createTempFile(Path.of("/var/tmp"), "bpm-out-", ".txt");
+        Path err = Files.createTempFile(Path.of("/var/tmp"), "bpm-err-", ".txt");
+        try {
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            return new JobHost.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    @Test
+    void aMissingVcapUserFailsTheStartNamingIt() throws Exception {
+        Path passwd = h.root.resolve("passwd-without-vcap");
+        Files.writeString(passwd, Files.readAllLines(Path.of("/etc/passwd")).stream()
+                .filter(l -> !l.startsWith("vcap:")).collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        JobHost.Result start = bpmIn("mount --bind " + passwd + " /etc/passwd", "start", h.job);
+        assertEquals(1, start.code(), start.err());
+        assertTrue(start.lastErrLine().contains("vcap"), start.err());
+        assertFalse(start.err().contains("\tat "), "no stack trace: " + start.err());
+        assertFalse(Files.exists(h.pidFile()));
+    }
+
+    @Test
+    void aMissingPidsControllerFailsAStartThatNeedsItAndLeavesNothing() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/pids")), "this host mounts no v1 pids hierarchy to take away");
+        h.oneProcess("  limits:\n    processes: 10\n");
+        JobHost.Result start = bpmIn("umount -l /sys/fs/cgroup/pids", "start", h.job);
+        assertEquals(1, start.code(), start.err());
+        assertTrue(start.lastErrLine().contains("pids"), start.err());
+        assertFalse(start.err().contains("\tat "), "no stack trace: " + start.err());
+        assertFalse(Files.exists(h.pidFile()));
+        assertTrue(h.recordedCgroups().isEmpty());
     }
 
     @Test
