@@ -45,19 +45,24 @@ public final class SourceFile {
 
     private List<String> lines() {
         if (lines == null) {
-            List<String> out = new ArrayList<>();
-            int start = 0;
-            for (int i = 0; i < text.length(); i++) {
-                char ch = text.charAt(i);
-                if (ch == '\n' || ch == '\r') {
-                    out.add(text.substring(start, i));
-                    if (ch == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') i++;
-                    start = i + 1;
-                }
-            }
-            out.add(text.substring(start));
-            lines = out;
+            lines = splitLines(text);
         }
         return lines;
+    }
+
+    /** The lines of a text as every report shows them: split at LF, CRLF or a lone CR. */
+    public static List<String> splitLines(String text) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == '\n' || ch == '\r') {
+                out.add(text.substring(start, i));
+                if (ch == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') i++;
+                start = i + 1;
+            }
+        }
+        out.add(text.substring(start));
+        return out;
     }
 }

@@ -117,18 +117,7 @@ final class CompilerOracle {
 
     /** The lines as SourceFile (and so every report's snippet) splits them: LF, CRLF or CR. */
     static List<String> lines(String text) {
-        List<String> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (ch == '\n' || ch == '\r') {
-                out.add(text.substring(start, i));
-                if (ch == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') i++;
-                start = i + 1;
-            }
-        }
-        out.add(text.substring(start));
-        return out;
+        return io.bpm.compiler.source.SourceFile.splitLines(text);
     }
 
     private static int width(String line) {
