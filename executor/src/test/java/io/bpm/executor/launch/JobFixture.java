@@ -1,5 +1,7 @@
 package io.bpm.executor.launch;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.bpm.executor.host.JobCgroup;
 import io.bpm.executor.plan.ContainerId;
 import io.bpm.executor.plan.HostFacts;
@@ -345,6 +347,17 @@ final class JobFixture implements AutoCloseable {
     record Snapshot(List<String> mountinfo, List<String> children, List<String> fds, List<String> cgroups) {
         static Snapshot take() {
             return new Snapshot(lines(Path.of("/proc/self/mountinfo")), listChildren(), countFds(), testCgroups());
+        }
+
+        /** Asserts the host is as this snapshot found it now; descriptors too when {@code fds}. */
+        void assertUnchanged(boolean fds) {
+            Snapshot after = take();
+            assertEquals(mountinfo, after.mountinfo(), "the host's mount table changed");
+            assertEquals(children, after.children(), "a launched process was left behind");
+            assertEquals(cgroups, after.cgroups(), "a bpm-test cgroup was left behind");
+            if (fds) {
+                assertEquals(this.fds, after.fds(), "descriptors leaked");
+            }
         }
 
         static List<String> lines(Path p) {

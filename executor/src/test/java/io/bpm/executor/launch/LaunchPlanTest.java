@@ -72,11 +72,7 @@ class LaunchPlanTest {
             }
         }
         if (before != null) {
-            JobFixture.Snapshot after = JobFixture.Snapshot.take();
-            assertEquals(before.mountinfo(), after.mountinfo(), "the host's mount table changed");
-            assertEquals(before.children(), after.children(), "a launched process was left behind");
-            assertEquals(before.cgroups(), after.cgroups(), "a bpm-test cgroup was left behind");
-            assertEquals(before.fds(), after.fds(), "descriptors leaked");
+            before.assertUnchanged(true);
         }
     }
 

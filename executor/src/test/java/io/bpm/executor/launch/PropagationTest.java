@@ -58,10 +58,7 @@ class PropagationTest {
                 fixture.close();
             }
         }
-        JobFixture.Snapshot after = JobFixture.Snapshot.take();
-        assertEquals(before.mountinfo(), after.mountinfo(), "the host's mount table changed");
-        assertEquals(before.children(), after.children(), "a launched process was left behind");
-        assertEquals(before.cgroups(), after.cgroups(), "a bpm-test cgroup was left behind");
+        before.assertUnchanged(false);
     }
 
     /** Mount points at or below the directory in this (the host's) mount namespace, deepest first. */
