@@ -256,16 +256,35 @@ final class JobHost implements AutoCloseable {
     }
 
     static void await(String what, Callable<Boolean> cond) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        await(what, cond, 10, () -> "");
+    }
+
+    /** Waits up to {@code seconds} for {@code cond}; a timeout says what {@code context} reads then. */
+    static void await(String what, Callable<Boolean> cond, int seconds, Callable<String> context) throws Exception {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (!cond.call()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + seconds + " s waiting for " + what + context.call());
             Thread.sleep(20);
         }
     }
 
     /** Waits until the stdout log contains {@code text}. */
     void awaitOutput(String text) throws Exception {
-        await("\"" + text + "\" in the stdout log", () -> Files.exists(stdoutLog()) && Files.readString(stdoutLog()).contains(text));
+        awaitOutput(text, 10, () -> "");
+    }
+
+    /** Waits up to {@code seconds} until the stdout log contains {@code text}; a timeout shows both logs and {@code context}. */
+    void awaitOutput(String text, int seconds, Callable<String> context) throws Exception {
+        await("\"" + text + "\" in the stdout log", () -> Files.exists(stdoutLog()) && Files.readString(stdoutLog()).contains(text), seconds,
+            () -> "\nstdout log: " + readOrMissing(stdoutLog()) + "\nstderr log: " + readOrMissing(stderrLog()) + context.call());
+    }
+
+    static String readOrMissing(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(" + e + ")";
+        }
     }
 
     List<String> recordedCgroups() throws IOException {

@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,13 +167,30 @@ class LifecycleTest extends JobHostTest {
 
     @Test
     void anAllocationPastTheMemoryLimitIsOomKilled() throws Exception {
-        // tail keeps a line-less input in memory: 200 MB against a 32 MB limit (swap counted too)
-        h.script("head -c 200000000 /dev/zero | tail > /dev/null; echo tail-exit=$?; sleep 100");
+        // tail keeps a line-less input in memory: 200 MB against a 32 MB limit (swap counted too).
+        // head, still writing while tail dies, can start a second OOM kill before tail's memory is
+        // freed (seen in dmesg: it took the script's shell, so nothing was printed): the pipeline
+        // runs with oom_score_adj 1000, so every victim is one of head and tail, tail first (larger)
+        h.script("(echo 1000 > /proc/self/oom_score_adj; head -c 200000000 /dev/zero | tail > /dev/null); echo tail-exit=$?; sleep 100");
         h.oneProcess("  limits:\n    memory: 32M\n");
         assertEquals(0, h.bpm("start", h.job).code());
-        h.awaitOutput("tail-exit=");
-        assertEquals("tail-exit=137\n", Files.readString(h.stdoutLog()), "SIGKILL by the OOM killer");
+        // a timeout shows what the memory cgroup counted
+        h.awaitOutput("tail-exit=", 30, this::memoryCgroupState);
+        assertEquals("tail-exit=137\n", Files.readString(h.stdoutLog()), "SIGKILL by the OOM killer" + memoryCgroupState());
         assertEquals(0, h.bpm("stop", h.job).code());
+    }
+
+    /** The job's memory cgroup files and the host's swap, for a failure message. */
+    private String memoryCgroupState() throws IOException {
+        StringBuilder out = new StringBuilder("\n/proc/swaps: ").append(JobHost.readOrMissing(Path.of("/proc/swaps")));
+        for (String c : h.recordedCgroups()) {
+            for (String f : List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes", "memory.max_usage_in_bytes",
+                    "memory.failcnt", "memory.oom_control", "memory.max", "memory.swap.max", "memory.current", "memory.events", "cgroup.procs")) {
+                Path p = Path.of(c, f);
+                if (Files.exists(p)) out.append('\n').append(p).append(": ").append(JobHost.readOrMissing(p).strip().replace('\n', ' '));
+            }
+        }
+        return out.toString();
     }
 
     @Test
