@@ -20,8 +20,20 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         System.exit(run(args));
     }
 
+    /** A command {@link MonitCommands} read: its failures are its own, so only a bug gets here. */
+    private static int callPlain(java.util.concurrent.Callable<Integer> command) {
+        try {
+            return command.call();
+        } catch (Exception | Error e) {
+            System.err.println("bpm: " + rootCause(e));
+            return 2;
+        }
+    }
+
     /** Runs the CLI and returns the exit status (tests call this directly). */
     public static int run(String... args) {
+        java.util.Optional<java.util.concurrent.Callable<Integer>> plain = MonitCommands.parse(args);
+        if (plain.isPresent()) return callPlain(plain.get());
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // Never a stack trace: the cause, on the last line, and exit 2.
