@@ -35,6 +35,9 @@ import picocli.CommandLine.Mixin;
                 + "of standard error), 2 usage problem."})
 final class StopCommand implements Callable<Integer> {
 
+    /** Fault injection for the reliability tests (set only by a test's main); never by bpm itself. */
+    static Stopper.Fault fault = Stopper.Fault.NONE;
+
     @Mixin
     JobArguments job = new JobArguments();
 
@@ -51,6 +54,7 @@ final class StopCommand implements Callable<Integer> {
     }
 
     private static void stop(JobProcess jp, EventLog log, PrintStream err) throws JobProcess.Failed, IOException {
+        fault.at(Stopper.Phase.LOCKED);
         StateStore store = jp.store();
         Optional<StateStore.State> state;
         Optional<String> text;
@@ -86,7 +90,7 @@ final class StopCommand implements Callable<Integer> {
         JobCgroup cgroup = JobCgroup.at(state.get().cgroups());
         // Not ours any more (exited, pid reused, rebooted): nothing is signalled but what is left in the cgroup.
         try {
-            Stopper.Outcome outcome = Stopper.stop(state.get().process(), signal, quitAfter, killAfter, cgroup, JobProcess.CGROUP_TIMEOUT);
+            Stopper.Outcome outcome = Stopper.stop(state.get().process(), signal, quitAfter, killAfter, cgroup, JobProcess.CGROUP_TIMEOUT, fault);
             switch (outcome) {
                 case NOT_RUNNING -> log.info("process-not-running");
                 case STOPPED -> log.info("stopped");
@@ -99,9 +103,11 @@ final class StopCommand implements Callable<Integer> {
                 }
             }
             cgroup.remove(JobProcess.CGROUP_TIMEOUT);
+            fault.at(Stopper.Phase.CGROUP_REMOVED);
             log.info("deleting-pidfile");
             StateStore.removePidFile(plan != null ? Path.of(jp.facts.bind(plan.one(Step.PidFile.class).path()))
                     : jp.path("sys/run/bpm/" + jp.job + "/" + jp.process + ".pid"));
+            fault.at(Stopper.Phase.PIDFILE_REMOVED);
             store.remove();
         } catch (IOException | RuntimeException e) {
             log.error("failed-to-cleanup", Main.rootCause(e));

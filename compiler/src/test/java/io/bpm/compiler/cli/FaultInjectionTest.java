@@ -2,14 +2,20 @@ package io.bpm.compiler.cli;
 
 import io.bpm.executor.host.Cgroups;
 import io.bpm.executor.host.LifecycleLock;
+import io.bpm.executor.lifecycle.Stopper;
 import io.bpm.executor.plan.ContainerId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static io.bpm.compiler.cli.JobHost.await;
@@ -27,8 +33,12 @@ class FaultInjectionTest extends JobHostTest {
 
     @BeforeEach
     void job() throws Exception {
-        h.script("trap 'exit 0' TERM; echo up; while :; do sleep 0.1; done");
-        h.oneProcess("  limits:\n    processes: 100\n");
+        job(h);
+    }
+
+    private static void job(JobHost host) throws Exception {
+        host.script("trap 'exit 0' TERM; echo up; while :; do sleep 0.1; done");
+        host.oneProcess("  limits:\n    processes: 100\n");
     }
 
     @ParameterizedTest
@@ -40,9 +50,25 @@ class FaultInjectionTest extends JobHostTest {
         assertRecovers();
     }
 
-    /** Entry numbers of a 229-entry tape: the first, mounts, pivot_root, credentials, seccomp, the exec; past the end too. */
+    /**
+     * Entry numbers of the job's tape (229 entries here): by default a sample (the first, mounts,
+     * pivot_root, credentials, seccomp, the exec, past the end); with {@code -Dfaults.tape=all},
+     * as bench/faults runs it, every entry of the tape its dry run shows and one past the end
+     * (about 5 s an entry).
+     */
+    static IntStream tapeEntries() throws Exception {
+        if (!System.getProperty("faults.tape", "").equals("all")) return IntStream.of(0, 3, 60, 140, 190, 226, 228, 5000);
+        try (JobHost host = new JobHost()) {
+            job(host);
+            JobHost.Result dry = host.bpm("start", "--dry-run", host.job);
+            Matcher m = Pattern.compile("the tape the child replays \\((\\d+) entries\\)").matcher(dry.out());
+            assertTrue(m.find(), dry.out() + dry.err());
+            return IntStream.rangeClosed(0, Integer.parseInt(m.group(1)));
+        }
+    }
+
     @ParameterizedTest
-    @ValueSource(ints = {0, 3, 60, 140, 190, 226, 228, 5000})
+    @MethodSource("tapeEntries")
     void aStartKilledWhileTheChildIsAtATapeEntry(int entry) throws Exception {
         Path marker = h.root.resolve("fault-marker");
         Process p = h.command(FaultyBpm.class, Map.of(), "tape:" + entry, marker.toString(), "start", h.job).start();
@@ -51,6 +77,23 @@ class FaultInjectionTest extends JobHostTest {
         p.toHandle().destroyForcibly();
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
         Thread.sleep(2000); // the child's pause ends: it goes on without its parent
+        assertRecovers();
+    }
+
+    /**
+     * bpm stop killed at each of its steps, as monit's stop timeout or a reboot would: the job is
+     * never seen twice, a start (monit's restart) finds it or starts exactly one, and the next stop
+     * finishes what the killed one left (state, pid file, cgroup).
+     */
+    @ParameterizedTest
+    @EnumSource(Stopper.Phase.class)
+    void aStopKilledAtAStep(Stopper.Phase phase) throws Exception {
+        assertEquals(0, h.bpm("start", h.job).code());
+        h.awaitOutput("up");
+        Process p = h.command(FaultyBpm.class, Map.of(), "stop:" + phase, "-", "stop", h.job).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue(), "killed at " + phase);
+        assertTrue(JobHost.instances(h.job) <= 1, "at most one instance after a stop killed at " + phase);
         assertRecovers();
     }
 

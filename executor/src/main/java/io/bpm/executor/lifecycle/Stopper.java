@@ -27,6 +27,31 @@ public final class Stopper {
     private Stopper() {
     }
 
+    /** The steps of a stop, in order, for fault injection: bpm stop killed at each must leave a job the next stop finishes. */
+    public enum Phase {
+        /** The lifecycle lock is held; nothing is read yet. */
+        LOCKED,
+        /** The stop signal was sent; its exit is not awaited yet. */
+        SIGNALLED,
+        /** The init has exited (or was killed) and the cgroup is empty; nothing is removed yet. */
+        EXITED,
+        /** The cgroup is removed; the pid file and state are not. */
+        CGROUP_REMOVED,
+        /** The pid file is removed; the state is not. */
+        PIDFILE_REMOVED
+    }
+
+    /** Where a test's fault kills the stopping process (SIGKILL to itself), or {@link #NONE}. */
+    public record Fault(Phase phase) {
+        public static final Fault NONE = new Fault(null);
+
+        public void at(Phase reached) {
+            if (reached == phase) {
+                Sys.raw(Nr.KILL, Sys.raw(Nr.GETPID), Linux.SIGKILL);
+            }
+        }
+    }
+
     /** How the process ended. */
     public enum Outcome {
         /** It was not running (any more) when stop began. */
@@ -48,13 +73,15 @@ public final class Stopper {
      * @param killAfter how long to wait after SIGQUIT before SIGKILL
      */
     public static Outcome stop(ProcessIdentity init, int signal, Duration quitAfter, Duration killAfter,
-                               JobCgroup cgroup, Duration cgroupTimeout) throws IOException {
+                               JobCgroup cgroup, Duration cgroupTimeout, Fault fault) throws IOException {
         Outcome outcome;
         int pidfd = open(init);
         try {
+            boolean signalled = pidfd >= 0 && send(pidfd, signal);
+            fault.at(Phase.SIGNALLED);
             if (pidfd < 0) {
                 outcome = Outcome.NOT_RUNNING;
-            } else if (!send(pidfd, signal) || waitExit(pidfd, quitAfter)) {
+            } else if (!signalled || waitExit(pidfd, quitAfter)) {
                 outcome = Outcome.STOPPED;
             } else if (!send(pidfd, Linux.SIGQUIT) || waitExit(pidfd, killAfter)) {
                 outcome = Outcome.QUIT;
@@ -71,6 +98,7 @@ public final class Stopper {
             if (pidfd >= 0) {
                 reap(pidfd);
             }
+            fault.at(Phase.EXITED);
             return outcome;
         } finally {
             if (pidfd >= 0) {

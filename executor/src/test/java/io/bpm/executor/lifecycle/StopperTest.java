@@ -45,7 +45,7 @@ class StopperTest {
     void exitsOnTheStopSignal() throws Exception {
         Process p = sleeper("");
         long t0 = System.nanoTime();
-        assertEquals(Stopper.Outcome.STOPPED, Stopper.stop(identity(p), Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT));
+        assertEquals(Stopper.Outcome.STOPPED, Stopper.stop(identity(p), Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT, Stopper.Fault.NONE));
         assertTrue(System.nanoTime() - t0 < GRACE.toNanos(), "no wait for the grace when it exits at once");
         assertTrue(p.waitFor(5, TimeUnit.SECONDS));
     }
@@ -53,7 +53,7 @@ class StopperTest {
     @Test
     void intWhenConfigured() throws Exception {
         Process p = sleeper("TERM");
-        assertEquals(Stopper.Outcome.STOPPED, Stopper.stop(identity(p), Linux.SIGINT, GRACE, GRACE, null, TIMEOUT));
+        assertEquals(Stopper.Outcome.STOPPED, Stopper.stop(identity(p), Linux.SIGINT, GRACE, GRACE, null, TIMEOUT, Stopper.Fault.NONE));
         assertTrue(p.waitFor(5, TimeUnit.SECONDS));
     }
 
@@ -61,7 +61,7 @@ class StopperTest {
     void quitAfterQuitAfter() throws Exception {
         Process p = sleeper("TERM");
         long t0 = System.nanoTime();
-        assertEquals(Stopper.Outcome.QUIT, Stopper.stop(identity(p), Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT));
+        assertEquals(Stopper.Outcome.QUIT, Stopper.stop(identity(p), Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT, Stopper.Fault.NONE));
         long took = System.nanoTime() - t0;
         assertTrue(took >= GRACE.toNanos() && took < 2 * GRACE.toNanos() + 1_000_000_000L, "took " + took / 1_000_000 + " ms");
         assertTrue(p.waitFor(5, TimeUnit.SECONDS));
@@ -71,7 +71,7 @@ class StopperTest {
     void killedAfterQuitAfterPlusKillAfter() throws Exception {
         Process p = sleeper("TERM QUIT");
         long t0 = System.nanoTime();
-        assertEquals(Stopper.Outcome.KILLED, Stopper.stop(identity(p), Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT));
+        assertEquals(Stopper.Outcome.KILLED, Stopper.stop(identity(p), Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT, Stopper.Fault.NONE));
         long took = System.nanoTime() - t0;
         assertTrue(took >= 2 * GRACE.toNanos() && took < 2 * GRACE.toNanos() + 1_000_000_000L, "took " + took / 1_000_000 + " ms");
         assertTrue(p.waitFor(5, TimeUnit.SECONDS));
@@ -83,7 +83,7 @@ class StopperTest {
         ProcessIdentity id = identity(p);
         p.destroyForcibly();
         assertTrue(p.waitFor(5, TimeUnit.SECONDS));
-        assertEquals(Stopper.Outcome.NOT_RUNNING, Stopper.stop(id, Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT));
+        assertEquals(Stopper.Outcome.NOT_RUNNING, Stopper.stop(id, Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT, Stopper.Fault.NONE));
     }
 
     @Test
@@ -92,7 +92,7 @@ class StopperTest {
         try {
             ProcessIdentity id = identity(p);
             ProcessIdentity other = new ProcessIdentity(id.pid(), id.startTime() + 1, id.bootId());
-            assertEquals(Stopper.Outcome.NOT_RUNNING, Stopper.stop(other, Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT));
+            assertEquals(Stopper.Outcome.NOT_RUNNING, Stopper.stop(other, Linux.SIGTERM, GRACE, GRACE, null, TIMEOUT, Stopper.Fault.NONE));
             assertFalse(p.waitFor(100, TimeUnit.MILLISECONDS), "the process whose start time differs was left alone");
         } finally {
             p.destroyForcibly();
