@@ -2,8 +2,6 @@ package io.bpm.executor.plan;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -117,13 +115,7 @@ public final class ContainerId {
      * encoded, so any path (however long) gives a fixed-length file name.
      */
     public static String volumeLockName(String path) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(path.getBytes(StandardCharsets.UTF_8));
-            return "vol-" + HEX.formatHex(digest) + ".lock";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK provides SHA-256", e);
-        }
+        return "vol-" + HEX.formatHex(Sha256.digest(path.getBytes(StandardCharsets.UTF_8))) + ".lock";
     }
 
     private static boolean isSafe(int c) {

@@ -71,11 +71,7 @@ public final class PlanCache {
 
     /** The cache key of a bpm.yml: the lowercase hex SHA-256 of its exact bytes (also in the plan header). */
     public static String sha256(byte[] bytes) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK provides SHA-256", e);
-        }
+        return java.util.HexFormat.of().formatHex(Sha256.digest(bytes));
     }
 
     /** A cache in this directory (created on the first {@link #store}). */
