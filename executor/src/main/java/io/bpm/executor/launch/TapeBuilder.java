@@ -40,6 +40,7 @@ import static io.bpm.executor.sys.Linux.MS_NOEXEC;
 import static io.bpm.executor.sys.Linux.MS_NOSUID;
 import static io.bpm.executor.sys.Linux.MS_PRIVATE;
 import static io.bpm.executor.sys.Linux.MS_RDONLY;
+import static io.bpm.executor.sys.Linux.MS_NOSYMFOLLOW;
 import static io.bpm.executor.sys.Linux.MS_REC;
 import static io.bpm.executor.sys.Linux.MS_REMOUNT;
 import static io.bpm.executor.sys.Linux.MS_SLAVE;
@@ -85,7 +86,11 @@ import static io.bpm.executor.sys.Linux.MS_SLAVE;
  *       shared volume (so that whatever is mounted on top of it later, like the job's tmp dir
  *       inside its data dir, does not propagate back to the host on a host whose mounts are
  *       shared, as systemd makes them), then {@code MS_REMOUNT|MS_BIND} with the ro, nosuid,
- *       nodev and noexec flags (a bind ignores them on the first call). After the tmpfs on
+ *       nodev and noexec flags (a bind ignores them on the first call); a bind of a job-owned
+ *       source is also {@code MS_NOSYMFOLLOW} until every mount is in place (the child makes
+ *       and mounts on the mount points below it through it, as root, before pivot_root: a
+ *       directory the job swaps for a symlink there gets ELOOP instead of a host path), then
+ *       remounted without it, deepest first. After the tmpfs on
  *       {@code /dev}: bind mounts of the host's null, zero, full, random, urandom and tty onto
  *       empty files, and the symlinks fd, stdin, stdout, stderr, ptmx (and core when the host
  *       has /proc/kcore), as runc makes them.</li>
@@ -187,6 +192,10 @@ public final class TapeBuilder {
     private final List<String> skipped = new ArrayList<>();
     /** Descriptors of bind sources below $ROOT/data, store or sys, opened for the child to mount (see {@link #mount}). */
     private final List<Integer> sources = new ArrayList<>();
+    /** The binds of job-owned sources, nosymfollow while the child builds the root. */
+    private final List<Remount> unfollowed = new ArrayList<>();
+
+    private record Remount(String target, String path, long flags) { }
     /** A dry run's next placeholder descriptor for a bind source; 0: not a dry run, sources are opened. */
     private int placeholder;
     private final String[] strict;
@@ -299,6 +308,12 @@ public final class TapeBuilder {
             } else if (s instanceof ReadOnly r) {
                 readOnly(i, r);
             }
+        }
+
+        // The job's binds follow symlinks again, deepest first: a bind's own path is resolved
+        // through its parents, which must still refuse a swapped directory meanwhile.
+        for (Remount r : unfollowed.reversed()) {
+            tape.at("sandbox: symlinks followed again in " + r.target()).mount(null, r.path(), null, MS_REMOUNT | MS_BIND | r.flags(), null);
         }
 
         // Not the pivot_root(".", ".") trick: mount(2) does not look past the new root at "." as
@@ -434,7 +449,14 @@ public final class TapeBuilder {
             if (!shared.contains(m.source())) {
                 tape.mount(null, dst, null, MS_REC | MS_SLAVE, null);
             }
-            if (flags != 0) {
+            if (below != null) {
+                // Mount points below this bind are made and mounted on through it, by a child that
+                // is still root and still resolves paths in the host's tree: a directory on the way
+                // that the job swaps for a symlink would send a mkdir(2) or a mount to the host.
+                // nosymfollow refuses the symlink (ELOOP) until the job's tree is complete.
+                tape.mount(null, dst, null, MS_REMOUNT | MS_BIND | flags | MS_NOSYMFOLLOW, null);
+                unfollowed.add(new Remount(target, dst, flags));
+            } else if (flags != 0) {
                 tape.mount(null, dst, null, MS_REMOUNT | MS_BIND | flags, null);
             }
             String hostDir = source == HostView.Kind.DIRECTORY ? host.realPath(m.source()) : null;

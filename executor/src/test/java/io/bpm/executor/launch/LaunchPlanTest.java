@@ -335,9 +335,65 @@ class LaunchPlanTest {
         JobFixture.Spec spec = JobFixture.Spec.plain()
                 .withPrep("volume $ROOT/data/" + j + "-swap/vol mode=0700 owner=vcap")
                 .withMount("bind $ROOT/data/" + j + "-swap/vol /var/vcap/data/" + j + "-swap/vol rbind,noexec,nosuid,nodev,rw");
-        HostView real = HostView.real();
         boolean[] swapped = {false};
-        HostView swapping = new HostView() {
+        HostView swapping = swappingAfterTheMounts(() -> {
+            swapped[0] = true;
+            Files.move(vol, vol.resolveSibling("vol.real"));
+            Files.createSymbolicLink(vol, victim);
+        });
+        LaunchPlan.Options o = fixture.options();
+        started = LaunchPlan.start(fixture.plan(spec), fixture.facts(),
+                new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault()));
+        assertTrue(swapped[0], "the volume was swapped during the tape's building");
+        ExitStatus st = awaitExit();
+        assertEquals(0, st.code(), JobFixture.read(fixture.stderrLog()));
+        assertEquals("own-file\ndone\n", JobFixture.read(fixture.stdoutLog()), "the job's own directory, not the symlink's target");
+        assertTrue(Files.isSymbolicLink(vol));
+    }
+
+    /**
+     * A job owns $ROOT/data/JOB, and a mount point inside its bind mount is made (or mounted on)
+     * through that bind: a directory on the way swapped for a symlink after the checks would send
+     * the child's mkdir(2) and mount(2), still root and still seeing the host's tree, to the host
+     * directory of the job's choice. The bind is nosymfollow while the child builds below it.
+     */
+    @Test
+    void aDirectorySwappedForASymlinkBelowAJobsBindDoesNotSendAMountPointToTheHost() throws Exception {
+        fixture = JobFixture.create("true");
+        String j = fixture.job;
+        Path own = Files.createDirectories(fixture.root.resolve("data/" + j + "-swap/a"));
+        Files.createDirectories(fixture.root.resolve("data/" + j + "-other/vol"));
+        Path victim = Files.createDirectories(fixture.root.resolve("victim"));
+        JobFixture.Spec spec = JobFixture.Spec.plain()
+                .withPrep("volume $ROOT/data/" + j + "-swap mode=0700 owner=vcap")
+                .withPrep("volume $ROOT/data/" + j + "-other/vol mode=0700 owner=vcap")
+                .withMount("bind $ROOT/data/" + j + "-swap /var/vcap/data/" + j + "-swap rbind,noexec,nosuid,nodev,rw")
+                .withMount("bind $ROOT/data/" + j + "-other/vol /var/vcap/data/" + j + "-swap/a/vol rbind,noexec,nosuid,nodev,rw");
+        boolean[] swapped = {false};
+        HostView swapping = swappingAfterTheMounts(() -> {
+            swapped[0] = true;
+            Files.move(own, own.resolveSibling("a.real"));
+            Files.createSymbolicLink(own, victim);
+        });
+        LaunchPlan.Options o = fixture.options();
+        LaunchFailure f = assertThrows(LaunchFailure.class, () -> started = LaunchPlan.start(fixture.plan(spec), fixture.facts(),
+                new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault())));
+        assertTrue(swapped[0], "the directory was swapped during the tape's building");
+        assertTrue(f.getMessage().contains("ELOOP"), f.getMessage());
+        try (var left = Files.list(victim)) {
+            assertEquals(List.of(), left.toList(), "nothing was made in the symlink's target");
+        }
+        String root = fixture.root.toString();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            assertFalse(line.contains(root), "no mount of the temp root on the host: " + line);
+        }
+    }
+
+    /** Swaps what {@code swap} does for the job once the tape holds every mount (credentials come next). */
+    private static HostView swappingAfterTheMounts(IoAction swap) {
+        HostView real = HostView.real();
+        boolean[] done = {false};
+        return new HostView() {
             @Override public Kind lstat(String path) throws IOException { return real.lstat(path); }
             @Override public Kind stat(String path) throws IOException { return real.stat(path); }
             @Override public String realPath(String path) throws IOException { return real.realPath(path); }
@@ -351,22 +407,17 @@ class LaunchPlanTest {
 
             @Override
             public int lastCapability() throws IOException {
-                if (!swapped[0]) {   // the mounts are on the tape by now, credentials come next
-                    swapped[0] = true;
-                    Files.move(vol, vol.resolveSibling("vol.real"));
-                    Files.createSymbolicLink(vol, victim);
+                if (!done[0]) {
+                    done[0] = true;
+                    swap.run();
                 }
                 return real.lastCapability();
             }
         };
-        LaunchPlan.Options o = fixture.options();
-        started = LaunchPlan.start(fixture.plan(spec), fixture.facts(),
-                new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault()));
-        assertTrue(swapped[0], "the volume was swapped during the tape's building");
-        ExitStatus st = awaitExit();
-        assertEquals(0, st.code(), JobFixture.read(fixture.stderrLog()));
-        assertEquals("own-file\ndone\n", JobFixture.read(fixture.stdoutLog()), "the job's own directory, not the symlink's target");
-        assertTrue(Files.isSymbolicLink(vol));
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     // ---- timing ------------------------------------------------------------------------------------------

@@ -265,6 +265,13 @@ class TapeBuilderTest {
         assertTrue(c.contains("move_mount(" + fd + " = \"" + ROOT + "/data/web/tmp\", \"\", AT_FDCWD, \"" + r + "/tmp\", "
                 + "MOVE_MOUNT_F_EMPTY_PATH) # step 30 mount /tmp (default)"), String.join("\n", c));
         assertTrue(c.stream().anyMatch(l -> l.startsWith("mount(\"" + ROOT + "/jobs/web\", ")), String.join("\n", c));
+        // job-owned binds refuse symlinks while the root is built below them, and follow them again after
+        String tmp = "mount(NULL, \"" + r + "/tmp\", NULL, ";
+        int nofollow = indexOf(c, tmp + "MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_NOSYMFOLLOW|MS_BIND, NULL) # step 30");
+        int follow = indexOf(c, tmp + "MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) # sandbox: symlinks followed again in /tmp");
+        int pivot = indexOf(c, "pivot_root(\".\", \".bpm-old-root\")");
+        assertTrue(nofollow >= 0 && nofollow < follow && follow < pivot, String.join("\n", c));
+        assertTrue(c.stream().noneMatch(l -> l.contains(ROOT + "/jobs/web") && l.contains("MS_NOSYMFOLLOW")), "root's binds as before");
 
         // a dry run opens nothing (host preparation has not made the sources): placeholders after FDS
         FakeHost dry = new FakeHost();
@@ -274,6 +281,14 @@ class TapeBuilderTest {
         }
         assertTrue(dry.opened.isEmpty(), dry.opened.toString());
         assertTrue(d.stream().anyMatch(l -> l.startsWith("move_mount(15 = \"" + ROOT + "/data/web")), String.join("\n", d));
+    }
+
+    /** The index of the first call that starts with {@code prefix}, or -1. */
+    private static int indexOf(List<String> calls, String prefix) {
+        for (int i = 0; i < calls.size(); i++) {
+            if (calls.get(i).startsWith(prefix)) return i;
+        }
+        return -1;
     }
 
     @Test
