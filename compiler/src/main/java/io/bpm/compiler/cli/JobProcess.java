@@ -23,7 +23,9 @@ import io.bpm.executor.seccomp.Arch;
 import io.bpm.executor.seccomp.Precompiled;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -49,10 +51,13 @@ final class JobProcess {
     /** The environment variable that chooses the init. */
     static final String INIT_VARIABLE = "BPM_INIT";
 
-    /** The seccomp programs bpm ships, precompiled for this architecture. */
+    /**
+     * The seccomp programs bpm ships, for the architecture this JVM runs on (precompiled for
+     * x86-64; compiled on the spot from the aarch64 table, where the launch stub still lacks).
+     */
     static final SeccompFilter SECCOMP = step -> Precompiled.program(SeccompProfile.byName(step.profile(), step.version())
             .orElseThrow(() -> new IllegalArgumentException("unknown seccomp profile " + step.profile() + " " + step.version())),
-            Arch.X86_64).toLongArray();
+            Arch.host()).toLongArray();
 
     final String job;
     final String process;
@@ -143,16 +148,51 @@ final class JobProcess {
         JobCgroup cg = JobCgroup.at(state.cgroups());
         cg.kill(CGROUP_TIMEOUT, JobCgroup.Killer.SIGKILL);
         cg.remove(CGROUP_TIMEOUT);
+        StateStore.removePidFile(pidFile(savedPlan(store)));
+        store.remove();
+    }
+
+    /** The plan start saved, or null when there is none or it is damaged. */
+    static Plan savedPlan(StateStore store) throws IOException {
         Optional<String> text = store.readPlan();
-        if (text.isPresent()) {
+        if (text.isEmpty()) return null;
+        try {
+            return PlanText.read(text.get());
+        } catch (PlanFormatException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The public pid file: the one the saved plan names, else bpm's path for this job and process. */
+    Path pidFile(Plan saved) {
+        if (saved != null) {
             try {
-                Plan old = PlanText.read(text.get());
-                StateStore.removePidFile(Path.of(facts.bind(old.one(Step.PidFile.class).path())));
-            } catch (PlanFormatException | RuntimeException e) {
-                // a damaged plan: the new start rewrites the pid file anyway
+                return Path.of(facts.bind(saved.one(Step.PidFile.class).path()));
+            } catch (RuntimeException e) {
+                // a plan without a pid-file line: bpm's path
             }
         }
-        store.remove();
+        return path("sys/run/bpm/" + job + "/" + process + ".pid");
+    }
+
+    /**
+     * Makes the pid file name the running init again when it does not: a start killed after it
+     * recorded the state but before it wrote the pid file leaves a running job that monit cannot
+     * see, and every later start would find it running and return without the pid file monit
+     * waits for. True if the file was written.
+     */
+    boolean restorePidFile(StateStore store, StateStore.State state) throws IOException {
+        Path file = pidFile(savedPlan(store));
+        String want = Long.toString(state.process().pid());
+        byte[] have;
+        try {
+            have = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            have = null;
+        }
+        if (have != null && new String(have, StandardCharsets.US_ASCII).strip().equals(want)) return false;
+        StateStore.writePidFile(file, state.process().pid());
+        return true;
     }
 
     /**

@@ -88,6 +88,11 @@ final class StartCommand implements Callable<Integer> {
                 if (state.isPresent()) {
                     if (StateStore.isOurs(state.get())) {
                         log.info("process-already-running");
+                        if (jp.restorePidFile(store, state.get())) {
+                            log.info("pid-file-restored");
+                            err.println("bpm start: warning: " + jp.who() + " was running without its pid file (a start killed "
+                                    + "midway): the pid file names it again");
+                        }
                         return 0; // running: leave it alone, even if bpm.yml changed (as bpm)
                     }
                     log.info("removing-stopped-process");
@@ -128,6 +133,7 @@ final class StartCommand implements Callable<Integer> {
                     () -> new IOException("the init (pid " + started.pid() + ") exited right after it started; see "
                             + bound.log(Step.LogStream.STDERR)));
             store.save(provided.text(), new StateStore.State(id, started.cgroup().paths()));
+            fault.at(LaunchPlan.Phase.STATE_SAVED);
             StateStore.writePidFile(Path.of(bound.pidFile()), started.pid());
         } catch (IOException | RuntimeException e) {
             undo(started, store, bound);

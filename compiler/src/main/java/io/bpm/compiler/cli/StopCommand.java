@@ -105,8 +105,7 @@ final class StopCommand implements Callable<Integer> {
             cgroup.remove(JobProcess.CGROUP_TIMEOUT);
             fault.at(Stopper.Phase.CGROUP_REMOVED);
             log.info("deleting-pidfile");
-            StateStore.removePidFile(plan != null ? Path.of(jp.facts.bind(plan.one(Step.PidFile.class).path()))
-                    : jp.path("sys/run/bpm/" + jp.job + "/" + jp.process + ".pid"));
+            StateStore.removePidFile(jp.pidFile(plan));
             fault.at(Stopper.Phase.PIDFILE_REMOVED);
             store.remove();
         } catch (IOException | RuntimeException e) {

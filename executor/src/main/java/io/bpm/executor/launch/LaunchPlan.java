@@ -103,7 +103,12 @@ public final class LaunchPlan {
     }
 
     /** The phases of a launch, in order, where a {@link Fault} can kill the launching process. */
-    public enum Phase { PREPARED, HOOKED, CGROUP, TAPE_BUILT, LAUNCHED }
+    /**
+     * Where a start can be killed: after host preparation, the hook, the cgroup, the tape's
+     * building, the launch; {@code STATE_SAVED} is reached by the caller (bpm start), after it
+     * recorded the state and before it writes the pid file.
+     */
+    public enum Phase { PREPARED, HOOKED, CGROUP, TAPE_BUILT, LAUNCHED, STATE_SAVED }
 
     /**
      * Fault injection for the reliability tests, never set by bpm's commands: SIGKILL this process
@@ -115,7 +120,7 @@ public final class LaunchPlan {
     public record Fault(Phase phase, int tapeEntry, long pauseMillis, Path marker) {
         public static final Fault NONE = new Fault(null, -1, 0, null);
 
-        void at(Phase reached) {
+        public void at(Phase reached) {
             if (reached == phase) {
                 Sys.raw(Nr.KILL, Sys.raw(Nr.GETPID), Linux.SIGKILL);
             }
