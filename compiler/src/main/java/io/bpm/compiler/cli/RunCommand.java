@@ -81,6 +81,7 @@ final class RunCommand implements Callable<Integer> {
     private int run(JobProcess jp, RunArguments arguments, PrintStream err) throws IOException, JobProcess.Failed {
         try (EventLog log = jp.events("run", true, err)) {
             log.info("starting");
+            boolean logged = false;   // every failure ends in bpm.log with its cause, once
             try (LifecycleLock lock = jp.lock(log)) {
                 StateStore store = jp.store();
                 Optional<StateStore.State> state = jp.readState(store, "run", err);
@@ -100,8 +101,12 @@ final class RunCommand implements Callable<Integer> {
                     return status;
                 } catch (JobProcess.Failed | IOException | RuntimeException e) {
                     log.error("run-process.failed", e instanceof JobProcess.Failed ? e.getMessage() : Main.rootCause(e));
+                    logged = true;
                     throw e;
                 }
+            } catch (IOException | RuntimeException e) {
+                if (!logged) log.error("run-process.failed", Main.rootCause(e));
+                throw e;
             }
         }
     }

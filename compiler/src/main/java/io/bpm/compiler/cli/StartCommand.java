@@ -82,6 +82,7 @@ final class StartCommand implements Callable<Integer> {
     private int start(JobProcess jp, PrintStream err) throws IOException, JobProcess.Failed {
         try (EventLog log = jp.events("start", true, err)) {
             log.info("starting");
+            // every failure, the lock's and the state's included, ends in bpm.log with its cause
             try (LifecycleLock lock = jp.lock(log)) {
                 StateStore store = jp.store();
                 Optional<StateStore.State> state = jp.readState(store, "start", err);
@@ -99,14 +100,12 @@ final class StartCommand implements Callable<Integer> {
                     jp.cleanStale(store, state.get());
                 }
                 jp.sweepUnrecorded(log, "start", err);
-                try {
-                    launch(jp, store, err);
-                } catch (JobProcess.Failed | IOException | RuntimeException e) {
-                    log.error("failed-to-start", e instanceof JobProcess.Failed ? e.getMessage() : Main.rootCause(e));
-                    throw e;
-                }
+                launch(jp, store, err);
                 log.info("complete");
                 return 0;
+            } catch (JobProcess.Failed | IOException | RuntimeException e) {
+                log.error("failed-to-start", e instanceof JobProcess.Failed ? e.getMessage() : Main.rootCause(e));
+                throw e;
             }
         }
     }

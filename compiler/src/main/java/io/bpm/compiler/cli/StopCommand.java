@@ -46,8 +46,14 @@ final class StopCommand implements Callable<Integer> {
         PrintStream err = System.err;
         return job.run("stop", err, proc -> {
             JobProcess jp = JobProcess.of(job.job, proc, false);
-            try (EventLog log = jp.events("stop", false, err); LifecycleLock lock = jp.lock(log)) {
-                stop(jp, log, err);
+            try (EventLog log = jp.events("stop", false, err)) {
+                try (LifecycleLock lock = jp.lock(log)) {
+                    stop(jp, log, err);
+                } catch (IOException | RuntimeException e) {
+                    // the lock's, the sweep's (stop's own steps log theirs and fail with JobProcess.Failed)
+                    log.error("failed-to-stop", Main.rootCause(e));
+                    throw e;
+                }
             }
             return 0;
         });

@@ -37,6 +37,32 @@ class ReliabilityTest extends JobHostTest {
         return h.stateDir().resolve(ContainerId.encode(h.job, h.job)).resolve("state");
     }
 
+    /**
+     * What a failed start must leave: no instance, pid file, state, cgroup or mount of the job, a
+     * free lifecycle lock, and the cause in bpm.log. Checked before the frame's own cleanup
+     * (which stops and kills whatever a test left, so proves nothing about a failed start).
+     * {@code cause} null: the failure came before bpm.log could be opened (no vcap user to own it).
+     */
+    private void assertNothingLeftOfAFailedStart(String cause) throws Exception {
+        String id = ContainerId.encode(h.job, h.job);
+        assertEquals(0, JobHost.instances(h.job), "no instance");
+        assertFalse(Files.exists(h.pidFile()), "no pid file");
+        assertFalse(Files.exists(h.stateDir().resolve(id).resolve("state")), "no state");
+        assertFalse(Cgroups.detect().job(id).exists(), "no cgroup");
+        assertFalse(h.mountsOfRoot(), "no mount of the root");
+        java.util.Optional<io.bpm.executor.host.LifecycleLock> lock = io.bpm.executor.host.LifecycleLock.tryAcquire(
+                h.root.resolve("data/bpm/locks/" + ContainerId.lockName(h.job, h.job)));
+        assertTrue(lock.isPresent(), "the lock is free");
+        lock.get().close();
+        String events = JobHost.readOrMissing(h.log("bpm.log"));
+        if (cause == null) {
+            assertFalse(Files.exists(h.log("bpm.log")), "no bpm.log made for a user that does not exist: " + events);
+            return;
+        }
+        assertTrue(events.lines().anyMatch(l -> l.contains("\"bpm.start.failed-to-start\"") && l.contains(cause)),
+                "bpm.log has the failure with its cause (" + cause + "): " + events);
+    }
+
     @Test
     void stateWipedByARebootWhileTheJobRunsNeverGivesTwoInstances() throws Exception {
         assertEquals(0, h.bpm("start", h.job).code());
@@ -70,6 +96,9 @@ class ReliabilityTest extends JobHostTest {
             String state = Files.readString(stateFile());
             Files.writeString(stateFile(), state.replace("pid " + init + "\n", "pid " + unrelated.pid() + "\n"));
             Files.writeString(h.pidFile(), Long.toString(unrelated.pid()));
+            JobHost.Result pid = h.bpm("pid", h.job);
+            assertEquals(1, pid.code(), "not running: " + pid.out());
+            assertFalse(pid.out().contains(Long.toString(unrelated.pid())), "bpm pid does not name the unrelated process");
             JobHost.Result stop = h.bpm("stop", h.job);
             assertEquals(0, stop.code(), stop.err());
             assertTrue(unrelated.isAlive(), "the unrelated process was not signalled");
@@ -105,7 +134,7 @@ class ReliabilityTest extends JobHostTest {
         JobHost.Result start = h.bpm(Map.of("BPM_INIT", "/usr/bin/no-such-tini"), "start", h.job);
         assertEquals(1, start.code(), start.err());
         assertTrue(start.lastErrLine().contains("/usr/bin/no-such-tini") && start.lastErrLine().contains("ENOENT"), start.err());
-        assertFalse(Files.exists(h.pidFile()));
+        assertNothingLeftOfAFailedStart("/usr/bin/no-such-tini");
     }
 
     @Test
@@ -122,7 +151,7 @@ class ReliabilityTest extends JobHostTest {
         } finally {
             assertEquals(0, exec("umount", data.toString()));
         }
-        assertEquals(0, JobHost.instances(h.job));
+        assertNothingLeftOfAFailedStart("Read-only file system");
     }
 
     @Test
@@ -171,7 +200,7 @@ class ReliabilityTest extends JobHostTest {
         assertEquals(1, start.code(), start.err());
         assertTrue(start.lastErrLine().contains("vcap"), start.err());
         assertFalse(start.err().contains("\tat "), "no stack trace: " + start.err());
-        assertFalse(Files.exists(h.pidFile()));
+        assertNothingLeftOfAFailedStart(null);
     }
 
     @Test
@@ -182,8 +211,33 @@ class ReliabilityTest extends JobHostTest {
         assertEquals(1, start.code(), start.err());
         assertTrue(start.lastErrLine().contains("pids"), start.err());
         assertFalse(start.err().contains("\tat "), "no stack trace: " + start.err());
-        assertFalse(Files.exists(h.pidFile()));
         assertTrue(h.recordedCgroups().isEmpty());
+        assertNothingLeftOfAFailedStart("pids");
+    }
+
+    /**
+     * bpm start with the job's log directory full: the job still starts (its own writes get
+     * ENOSPC, as on any full disk; bpm.log's lines are lost, not the job) and stops cleanly.
+     */
+    @Test
+    void aFullLogDiskStillStartsAndStopsTheJob() throws Exception {
+        Path logDir = Files.createDirectories(h.root.resolve("sys/log/" + h.job));
+        assertEquals(0, exec("mount", "-t", "tmpfs", "-o", "size=64k,mode=0750", "tmpfs", logDir.toString()));
+        try {
+            exec("sh", "-c", "cat /dev/zero > " + logDir.resolve("filler") + " 2>/dev/null; true");
+            JobHost.Result start = h.bpm("start", h.job);
+            assertEquals(0, start.code(), start.err());
+            assertFalse(start.err().contains("\tat "), "no stack trace: " + start.err());
+            assertEquals(1, JobHost.instances(h.job));
+            assertFalse(JobHost.gone(h.pid()), "the pid file names the running init");
+            JobHost.Result stop = h.bpm("stop", h.job);
+            assertEquals(0, stop.code(), stop.err());
+            assertEquals(0, JobHost.instances(h.job));
+            assertFalse(Files.exists(h.pidFile()));
+        } finally {
+            h.bpm("stop", h.job);
+            assertEquals(0, exec("umount", logDir.toString()));
+        }
     }
 
     @Test
