@@ -169,10 +169,17 @@ class MonitTest extends JobHostTest {
             assertTrue(JobHost.instances(h.job) <= 1, "never two instances (restart " + i + ")");
         }
         long deadline = System.nanoTime() + 90_000_000_000L;
-        // while monit works through the restarts, there is never more than one instance
+        // while monit works through the restarts, there is never more than one instance, and a
+        // pid file naming a live process names an init of this job
         while (System.nanoTime() < deadline) {
             long n = JobHost.instances(h.job);
             assertTrue(n <= 1, "two instances at once: " + monitLog());
+            String named = livePid(h.job);
+            if (named != null) {
+                String cmdline = JobHost.readOrMissing(Path.of("/proc/" + named + "/cmdline"));
+                assertTrue(cmdline.contains("/var/vcap/packages/" + h.job + "/bin/run") || JobHost.gone(named),
+                        "the pid file names " + named + ", not an init of the job: " + cmdline);
+            }
             if (control("summary").lines().anyMatch(l -> l.contains(h.job) && l.contains("OK")) && livePid(h.job) != null
                     && n == 1) break;
             Thread.sleep(100);
@@ -181,6 +188,11 @@ class MonitTest extends JobHostTest {
         assertTrue(pid != null, "the pid file names the live instance: " + monitLog());
         assertEquals(1, JobHost.instances(h.job));
         assertTrue(Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("/var/vcap/packages/" + h.job + "/bin/run"));
+        // monit really restarted the job (it merges restarts it has not begun): bpm.log has the cycles
+        String events = JobHost.readOrMissing(h.log("bpm.log"));
+        long stops = events.lines().filter(l -> l.contains("\"bpm.stop.complete\"")).count();
+        long starts = events.lines().filter(l -> l.contains("\"bpm.start.complete\"")).count();
+        assertTrue(stops >= 1 && starts >= 2, stops + " stops and " + starts + " starts completed: " + monitLog());
     }
 
     @Test
