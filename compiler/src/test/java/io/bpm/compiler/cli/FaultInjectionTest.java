@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code bpm start} killed with SIGKILL at each phase of a launch and while the child is at
- * sampled tape entries ({@link FaultyBpm}): afterwards the lock is free, the next start
+ * {@code bpm start} killed with SIGKILL before each host-preparation step, at each phase of a
+ * launch and while the child is at sampled tape entries ({@link FaultyBpm}); {@code bpm stop}
+ * killed at each of its steps: afterwards the lock is free, the next start
  * succeeds with exactly one instance (a child that went on to exec the job is found through the
  * job's cgroup and killed), and stop leaves no cgroup, mount or process.
  */
@@ -99,6 +100,29 @@ class FaultInjectionTest extends JobHostTest {
             assertTrue(m.find(), dry.out() + dry.err());
             return IntStream.rangeClosed(0, Integer.parseInt(m.group(1)));
         }
+    }
+
+    /** The host-preparation steps of the job's plan (mkdir, volume, share, require-dir, open-log), as its dry run shows them. */
+    static IntStream preparationSteps() throws Exception {
+        try (JobHost host = new JobHost()) {
+            job(host);
+            JobHost.Result dry = host.bpm("start", "--dry-run", host.job);
+            String plan = dry.out().substring(dry.out().indexOf("# the plan"), dry.out().indexOf("# the job's cgroup"));
+            long n = plan.lines().map(String::strip)
+                    .filter(l -> l.matches("(mkdir|volume|share|require-dir|open-log) .*")).count();
+            assertTrue(n >= 5, dry.out() + dry.err());
+            return IntStream.range(0, (int) n);
+        }
+    }
+
+    /** bpm start killed right before each host-preparation step: what it made stays, and the next start goes on from there. */
+    @ParameterizedTest
+    @MethodSource("preparationSteps")
+    void aStartKilledBeforeAHostPreparationStep(int step) throws Exception {
+        Process p = h.command(FaultyBpm.class, Map.of(), "prep:" + step, "-", "start", h.job).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue(), "killed before preparation step " + step);
+        assertRecovers();
     }
 
     @ParameterizedTest

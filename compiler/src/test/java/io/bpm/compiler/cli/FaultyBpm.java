@@ -8,8 +8,9 @@ import java.util.Arrays;
 /**
  * {@code FaultyBpm FAULT MARKER bpm-arguments...}: bpm with a fault injected into its start or
  * stop, for {@link FaultInjectionTest}. FAULT is a {@link LaunchPlan.Phase} name (start kills
- * itself there), {@code stop:}{@link Stopper.Phase} (stop kills itself there) or {@code tape:N}
- * (the child pauses 2 s before tape entry N, after MARKER is written).
+ * itself there), {@code stop:}{@link Stopper.Phase} (stop kills itself there), {@code prep:N}
+ * (start kills itself before host-preparation step N) or {@code tape:N} (the child pauses 2 s
+ * before tape entry N, after MARKER is written).
  */
 public final class FaultyBpm {
     public static void main(String[] args) {
@@ -18,9 +19,13 @@ public final class FaultyBpm {
             StopCommand.fault = new Stopper.Fault(Stopper.Phase.valueOf(fault.substring(5)));
             System.exit(Main.run(Arrays.copyOfRange(args, 2, args.length)));
         }
-        StartCommand.fault = fault.startsWith("tape:")
-                ? new LaunchPlan.Fault(null, Integer.parseInt(fault.substring(5)), 2000, Path.of(args[1]))
-                : new LaunchPlan.Fault(LaunchPlan.Phase.valueOf(fault), -1, 0, null);
+        if (fault.startsWith("tape:")) {
+            StartCommand.fault = new LaunchPlan.Fault(null, Integer.parseInt(fault.substring(5)), 2000, Path.of(args[1]), -1);
+        } else if (fault.startsWith("prep:")) {
+            StartCommand.fault = new LaunchPlan.Fault(null, -1, 0, null, Integer.parseInt(fault.substring(5)));
+        } else {
+            StartCommand.fault = new LaunchPlan.Fault(LaunchPlan.Phase.valueOf(fault), -1, 0, null, -1);
+        }
         System.exit(Main.run(Arrays.copyOfRange(args, 2, args.length)));
     }
 }

@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * Host preparation (bpm-behaviour.md §5.2, §5.3, §5.5): the {@code mkdir}, {@code volume},
@@ -66,10 +67,18 @@ public final class HostPreparation {
     private final Mounter mounter;
     private final SafeDirs dirs;
 
+    private final IntConsumer beforeStep;
+
     public HostPreparation(BoundPlan plan, Mounter mounter) {
+        this(plan, mounter, step -> { });
+    }
+
+    /** With {@code beforeStep} told the number of each preparation step before it is applied (fault injection). */
+    public HostPreparation(BoundPlan plan, Mounter mounter, IntConsumer beforeStep) {
         this.plan = plan;
         this.mounter = mounter;
         this.dirs = new SafeDirs(plan.facts().root());
+        this.beforeStep = beforeStep;
     }
 
     /** The process's log files, open for appending; the launcher dup2s them onto fds 1 and 2. */
@@ -99,7 +108,12 @@ public final class HostPreparation {
         FileChannel err = null;
         boolean done = false;
         try {
+            int n = 0;
             for (Step s : plan.steps()) {
+                if (s instanceof MakeDir || s instanceof VolumeDir || s instanceof ShareVolume || s instanceof RequireDir
+                        || s instanceof OpenLog) {
+                    beforeStep.accept(n++);
+                }
                 if (s instanceof MakeDir m) {
                     makeDir(m, m.path(), m.mode(), plan.ownerUid(m.owner()), plan.ownerGid(m.owner()));
                 } else if (s instanceof VolumeDir v) {

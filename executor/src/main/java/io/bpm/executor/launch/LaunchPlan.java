@@ -114,14 +114,22 @@ public final class LaunchPlan {
      * Fault injection for the reliability tests, never set by bpm's commands: SIGKILL this process
      * when {@code phase} is reached; or, for a tape entry, pause the child for {@code pauseMillis}
      * just before entry {@code tapeEntry} and write {@code marker} right before the launch, so
-     * that a test can kill this process while the child is at that entry. Either way a test can
-     * prove that a start killed anywhere leaves nothing a later start or stop cannot clean.
+     * that a test can kill this process while the child is at that entry; or SIGKILL this process
+     * right before host-preparation step {@code preparationStep} (counting the plan's mkdir,
+     * volume, share, require-dir and open-log lines from 0). Either way a test can prove that a
+     * start killed anywhere leaves nothing a later start or stop cannot clean.
      */
-    public record Fault(Phase phase, int tapeEntry, long pauseMillis, Path marker) {
-        public static final Fault NONE = new Fault(null, -1, 0, null);
+    public record Fault(Phase phase, int tapeEntry, long pauseMillis, Path marker, int preparationStep) {
+        public static final Fault NONE = new Fault(null, -1, 0, null, -1);
 
         public void at(Phase reached) {
             if (reached == phase) {
+                Sys.raw(Nr.KILL, Sys.raw(Nr.GETPID), Linux.SIGKILL);
+            }
+        }
+
+        void beforePreparationStep(int step) {
+            if (step == preparationStep) {
                 Sys.raw(Nr.KILL, Sys.raw(Nr.GETPID), Linux.SIGKILL);
             }
         }
@@ -176,7 +184,7 @@ public final class LaunchPlan {
         try {
             Path rootfs = rootfs(facts, plan.header());
             makeRootfs(rootfs);
-            try (HostPreparation.Logs logs = new HostPreparation(bound, options.mounter()).apply()) {
+            try (HostPreparation.Logs logs = new HostPreparation(bound, options.mounter(), options.fault()::beforePreparationStep).apply()) {
                 // the channels only created and chowned the files: the child needs plain fds
             } catch (PreparationException e) {
                 throw new LaunchFailure(stepLabel(bound, e.step()), "cannot start " + who
