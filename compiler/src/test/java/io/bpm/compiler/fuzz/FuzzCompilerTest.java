@@ -21,6 +21,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -226,6 +227,12 @@ class FuzzCompilerTest {
     @Provide
     Arbitrary<String> hugeUnits() {
         return Arbitraries.of("a", "\u00e9", "\ud83d\ude00", "# ", "\\n", "[", "9");
+    }
+
+    /** The largest size in every place, always: two random tries may not draw it. */
+    @Example
+    void aTenMegabyteValueIsRefusedOrCompiled() throws IOException {
+        hugeValuesAreRefusedOrCompiled(10 << 20, "\ud83d\ude00");
     }
 
     /** Each try puts one huge value in every place: few tries, each large. */
