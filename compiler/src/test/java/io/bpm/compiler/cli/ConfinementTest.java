@@ -15,6 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ConfinementTest extends JobHostTest {
 
+    /** A /proc value, read as a stream: Files.readString gives "1" of ip_unprivileged_port_start's "1024" (JDK 25, this kernel). */
+    private static String procValue(String path) throws java.io.IOException {
+        try (java.io.InputStream in = Files.newInputStream(Path.of(path))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        }
+    }
+
     private static String statusLine(String status, String key) {
         return status.lines().filter(l -> l.startsWith(key + ":")).findFirst().orElseThrow().substring(key.length() + 1).strip();
     }
@@ -41,6 +48,31 @@ class ConfinementTest extends JobHostTest {
         if ((Long.parseLong(statusLine(own, "CapPrm"), 16) & (1L << 24)) == 0) {
             assertTrue(run.err().contains("bpm itself does not hold CAP_SYS_RESOURCE here"), run.err());
         }
+    }
+
+    /**
+     * bpm-behaviour.md §9.2: a job started by bpm start with NET_BIND_SERVICE, running as vcap,
+     * listens on port 80, and the host connects to it.
+     */
+    @Test
+    void netBindServiceLetsAVcapJobServePort80ToTheHost() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Integer.parseInt(procValue("/proc/sys/net/ipv4/ip_unprivileged_port_start")) > 80,
+                "net.ipv4.ip_unprivileged_port_start is 80 or below here: anyone may bind port 80");
+        h.script("exec /usr/bin/python3 -c 'import os, socket\n"
+                + "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", 80)); s.listen(1)\n"
+                + "print(\"listening as uid\", os.getuid(), flush=True)\n"
+                + "c, _ = s.accept(); c.sendall(b\"hello from port 80\\n\"); c.close()\n"
+                + "import time; time.sleep(100)'");
+        h.oneProcess("  capabilities:\n  - NET_BIND_SERVICE\n");
+        JobHost.Result start = h.bpm("start", h.job);
+        assertEquals(0, start.code(), start.err());
+        h.awaitOutput("listening as uid");
+        assertFalse(Files.readString(h.stdoutLog()).contains("listening as uid 0"), "not root: " + Files.readString(h.stdoutLog()));
+        try (java.net.Socket c = new java.net.Socket("127.0.0.1", 80)) {
+            assertEquals("hello from port 80", new String(c.getInputStream().readAllBytes()).strip());
+        }
+        assertEquals(0, h.bpm("stop", h.job).code());
     }
 
     @Test

@@ -76,10 +76,7 @@ class OpsCommandsTest {
 
     /** A bpm JVM whose SIGINT is not inherited as ignored (a JVM cannot catch an ignored SIGINT). */
     private ProcessBuilder interruptible(String... args) {
-        ProcessBuilder pb = h.command(Map.of(), args);
-        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT"));
-        cmd.addAll(pb.command());
-        return pb.command(cmd);
+        return h.commandWithDefaultSignals(args);
     }
 
     private static void signal(Process p, String signal) throws Exception {
