@@ -2,18 +2,38 @@ package io.bpm.compiler.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code JOB [-p PROC]}, the arguments every lifecycle command takes (a picocli mixin), and the
+ * {@code JOB [-p PROC]}, the arguments every per-job command takes (a picocli mixin), and the
  * way those commands end: the reason on the last line of standard error and exit 1, never a
- * stack trace.
+ * stack trace. As in bpm 1.4 (bpm-behaviour.md §7.1), arguments after JOB are ignored (with a
+ * warning), because monit files run bpm with them and work; a missing JOB exits 1 with bpm 1.4's
+ * {@code must specify a job} ({@link Main#usageError}).
  */
 final class JobArguments {
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "The job.")
+    /** bpm 1.4's message for a per-job command without a job. */
+    static final String NO_JOB = "must specify a job";
+
+    /** The label of JOB, which {@link Main#usageError} recognizes a missing job by. */
+    static final String JOB_LABEL = "JOB";
+
+    @Parameters(index = "0", paramLabel = JOB_LABEL, description = "The job. Arguments after it are ignored, as bpm 1.4 ignores them.")
     String job;
+
+    @Parameters(index = "1..*", hidden = true, paramLabel = "IGNORED", description = "Ignored, as bpm 1.4 ignores them.")
+    List<String> ignored = new ArrayList<>();
+
+    /** The command this mixin belongs to; null when {@link MonitCommands} made the command without picocli. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
     @Option(names = {"-p", "--process"}, paramLabel = "PROC", description = "The process (default: the job's name).")
     String process;
@@ -37,9 +57,14 @@ final class JobArguments {
     /**
      * Runs {@code body}; a failure prints {@code prefix} and its message on {@code err}, an
      * unexpected error {@code prefix}, {@code failedTo} JOB/PROC and the cause; both exit 1. The
-     * operator's commands use bpm 1.4's {@code "Error: "} prefix.
+     * operator's commands use bpm 1.4's {@code "Error: "} prefix ({@link OperatorCommand}).
      */
     int run(PrintStream err, String prefix, String failedTo, Body body) {
+        if (!ignored.isEmpty()) {
+            err.println((spec == null ? "bpm" : spec.qualifiedName()) + ": warning: ignoring the extra argument"
+                    + (ignored.size() == 1 ? " '" : "s '") + String.join(" ", ignored) + "' after the job (bpm 1.4 ignores "
+                    + (ignored.size() == 1 ? "it" : "them") + " too; -p PROC names a process)");
+        }
         try {
             return body.run(process());
         } catch (JobProcess.Failed e) {
@@ -49,5 +74,11 @@ final class JobArguments {
             err.println(prefix + failedTo + " " + job + "/" + process() + ": " + Main.rootCause(e));
             return 1;
         }
+    }
+
+    /** Whether {@code arg} is the JOB of a per-job command. */
+    static boolean isJob(ArgSpec arg) {
+        return arg.isPositional() && JOB_LABEL.equals(arg.paramLabel()) && arg.command() != null
+                && arg.command().mixins().values().stream().anyMatch(m -> m.userObject() instanceof JobArguments);
     }
 }

@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
                 + "init and its status: running; failed (started, but its init has exited); stopped (configured, not started). "
                 + "A job whose bpm.yml has errors is named on standard error and left out; a job without bpm.yml is not listed."},
         footer = {"", "Exit status: 0 listed (also when some configs are invalid), 1 the state could not be read, 2 usage problem."})
-final class ListCommand implements Callable<Integer> {
+final class ListCommand implements Callable<Integer>, OperatorCommand {
 
     @Option(names = "--json", description = "Print a JSON array: one object per process with name, job, process, pid (null "
             + "unless running) and status.")
@@ -63,7 +63,7 @@ final class ListCommand implements Callable<Integer> {
             System.out.flush();
             return 0;
         } catch (IOException | RuntimeException e) {
-            err.println("Error: failed to list jobs: " + Main.rootCause(e));
+            err.println(ERROR + "failed to list jobs: " + Main.rootCause(e));
             return 1;
         }
     }

@@ -30,8 +30,8 @@ import sun.misc.SignalHandler;
                 + "each under a ==> FILE <== header. With --follow, go on printing what is appended (across truncation "
                 + "and rotation) until SIGINT or SIGTERM."},
         footer = {"", "Exit status: 0 printed (also when a follow is interrupted), 1 a log file is missing "
-                + "(\"Error: logs not found\") or unreadable, 2 usage problem."})
-final class LogsCommand implements Callable<Integer> {
+                + "(\"Error: logs not found\") or unreadable, 2 usage problem (1 for a missing JOB, as in bpm 1.4)."})
+final class LogsCommand implements Callable<Integer>, OperatorCommand {
 
     /** How often a followed file is looked at. */
     static final Duration POLL = Duration.ofMillis(100);
@@ -58,10 +58,10 @@ final class LogsCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream err = System.err;
         if (lines < 0) {
-            err.println("Error: --lines must be 0 or more, not " + lines);
+            err.println(ERROR + "--lines must be 0 or more, not " + lines);
             return 2;
         }
-        return job.run(err, "Error: ", "failed to show the logs of", proc -> {
+        return job.run(err, ERROR, "failed to show the logs of", proc -> {
             JobProcess jp = JobProcess.of(job.job, proc, false);
             List<Path> files = new ArrayList<>();
             if (all || !stderr) files.add(jp.path("sys/log/" + job.job + "/" + proc + ".stdout.log"));

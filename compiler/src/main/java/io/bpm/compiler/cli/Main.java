@@ -40,8 +40,34 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             cmd.getErr().println("bpm: " + rootCause(ex));
             return 2;
         });
+        cli.setParameterExceptionHandler(Main::usageError);
         cli.setExitCodeExceptionMapper(ex -> 2);
         return cli.execute(args);
+    }
+
+    /**
+     * A command line picocli cannot read: the command's synopsis and where its help is first, the
+     * reason on the last line (in the command's error form, {@link OperatorCommand}), exit 2. A
+     * per-job command without its JOB says and exits as bpm 1.4 does: {@code must specify a job},
+     * exit 1.
+     */
+    static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
+        java.io.PrintWriter err = cmd.getErr();
+        CommandLine.Help help = cmd.getHelp();
+        err.print(help.synopsisHeading() + help.synopsis(0));
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("See '" + spec.qualifiedName() + " --help'.");   // every command has --help
+        String prefix = spec.userObject() instanceof OperatorCommand ? OperatorCommand.ERROR : spec.qualifiedName() + ": ";
+        if (ex instanceof CommandLine.MissingParameterException missing && missing.getMissing().stream().anyMatch(JobArguments::isJob)) {
+            err.println(prefix + JobArguments.NO_JOB);
+            err.flush();
+            return 1;
+        }
+        err.println(prefix + ex.getMessage());
+        err.flush();
+        return 2;
     }
 
     static String rootCause(Throwable t) {

@@ -9,7 +9,8 @@ import java.util.concurrent.Callable;
  * (its Java 5 classes stay out of the JVM's AOT cache and it reflects over every subcommand):
  * more than the rest of a start. Only the plain forms are read here; anything else (another
  * option, {@code --help}, {@code -pPROC}, {@code @file}, a value starting with '-', a missing or
- * extra argument) goes to picocli, so help, errors and every other form stay picocli's.
+ * extra argument) goes to picocli, so help, errors and every other form stay picocli's (which ignores
+ * arguments after the job, as bpm 1.4 does: the same command as the plain form).
  */
 final class MonitCommands {
 

@@ -16,8 +16,8 @@ import picocli.CommandLine.Mixin;
         description = {"Print the host pid of the init (tini) of PROCESS of JOB (default: the process named like the job), "
                 + "if it is running."},
         footer = {"", "Exit status: 0 printed, 1 not running (\"Error: process is not running or could not be found\"), "
-                + "2 usage problem."})
-final class PidCommand implements Callable<Integer> {
+                + "2 usage problem (1 for a missing JOB, as in bpm 1.4)."})
+final class PidCommand implements Callable<Integer>, OperatorCommand {
 
     /** bpm 1.4's message for a process that is not running, failed or unknown (§7.2). */
     static final String NOT_RUNNING = "process is not running or could not be found";
@@ -27,7 +27,7 @@ final class PidCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return job.run(System.err, "Error: ", "failed to get job", proc -> {
+        return job.run(System.err, ERROR, "failed to get job", proc -> {
             System.out.println(running(JobProcess.of(job.job, proc, false)).pid());
             return 0;
         });

@@ -44,7 +44,7 @@ import picocli.CommandLine.Mixin;
                 "The init is " + LowerOptions.DEFAULT_INIT + " unless BPM_INIT or --init names another."},
         footer = {"", "Exit status: the process's exit status (128+N when signal N killed it); 1 when it could not be run "
                 + "(the reason on the last line of standard error, also when it is already running under bpm start); "
-                + "2 usage problem."})
+                + "2 usage problem (1 for a missing JOB, as in bpm 1.4)."})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin

@@ -35,8 +35,8 @@ import sun.misc.SignalHandler;
                 + "environment, and TERM passed through. The shell uses this terminal (or standard input and output)."},
         footer = {"", "Exit status: the shell's (128+N when signal N killed it); 1 when the process is not running "
                 + "(\"Error: process is not running or could not be found\") or the shell could not be started; "
-                + "2 usage problem."})
-final class ShellCommand implements Callable<Integer> {
+                + "2 usage problem (1 for a missing JOB, as in bpm 1.4)."})
+final class ShellCommand implements Callable<Integer>, OperatorCommand {
 
     /** The shell, in the job's view (bpm 1.4's). */
     static final String SHELL = "/bin/bash";
@@ -47,7 +47,7 @@ final class ShellCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        return job.run(err, "Error: ", "failed to start a shell in", proc -> {
+        return job.run(err, ERROR, "failed to start a shell in", proc -> {
             JobProcess jp = JobProcess.of(job.job, proc, true);
             JobStatus status = PidCommand.running(jp);
             String text = jp.store().readPlan().orElseThrow(() -> new JobProcess.Failed(

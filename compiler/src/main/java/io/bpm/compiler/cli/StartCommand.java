@@ -39,7 +39,7 @@ import picocli.CommandLine.Mixin;
                 "The init (PID 1 of the job) is " + LowerOptions.DEFAULT_INIT + " unless the environment variable BPM_INIT "
                 + "or the expert option --init names another absolute path in the job's view (e.g. /usr/bin/tini)."},
         footer = {"", "Exit status: 0 running, 1 it could not be started (the reason on the last line of standard error), "
-                + "2 usage problem."})
+                + "2 usage problem (1 for a missing JOB, as in bpm 1.4)."})
 final class StartCommand implements Callable<Integer> {
 
     /** Fault injection for the reliability tests (set only by a test's main); never by bpm itself. */

@@ -32,7 +32,7 @@ import picocli.CommandLine.Mixin;
                 + "2 s later; then its cgroup, pid file and state are removed. bpm.yml is not read. "
                 + "Stopping a process that is not running succeeds."},
         footer = {"", "Exit status: 0 stopped (or was not running), 1 it could not be stopped (the reason on the last line "
-                + "of standard error), 2 usage problem."})
+                + "of standard error), 2 usage problem (1 for a missing JOB, as in bpm 1.4)."})
 final class StopCommand implements Callable<Integer> {
 
     /** Fault injection for the reliability tests (set only by a test's main); never by bpm itself. */

@@ -16,8 +16,8 @@ import picocli.CommandLine.Mixin;
                 + "strace -s 100 -f -y -yy -p PID on its init (tini) and follows the processes forked from then on, until "
                 + "SIGINT or SIGTERM. Tracing slows the job down while it lasts."},
         footer = {"", "Exit status: 0 traced until interrupted (or strace ended normally), 1 not running (\"Error: process is "
-                + "not running or could not be found\"), strace missing or failing, 2 usage problem."})
-final class TraceCommand implements Callable<Integer> {
+                + "not running or could not be found\"), strace missing or failing, 2 usage problem (1 for a missing JOB, as in bpm 1.4)."})
+final class TraceCommand implements Callable<Integer>, OperatorCommand {
 
     @Mixin
     JobArguments job = new JobArguments();
@@ -25,7 +25,7 @@ final class TraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        return job.run(err, "Error: ", "failed to trace", proc -> {
+        return job.run(err, ERROR, "failed to trace", proc -> {
             JobStatus status = PidCommand.running(JobProcess.of(job.job, proc, false));
             Tracer.Outcome outcome = Tracer.trace(status.pid());
             if (outcome.interrupted() || outcome.status() == 0) return 0;

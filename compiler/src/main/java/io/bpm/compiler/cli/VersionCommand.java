@@ -5,7 +5,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code bpm version}: the same as {@code bpm --version}, as today's bpm has both. */
-@Command(name = "version", description = "Print the version of bpm.")
+@Command(name = "version", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Print the version of bpm.")
 final class VersionCommand implements Callable<Integer> {
     @Override
     public Integer call() {

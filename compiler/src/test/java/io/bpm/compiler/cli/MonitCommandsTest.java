@@ -58,6 +58,27 @@ class MonitCommandsTest {
         }
     }
 
+    /** Arguments after the job go to picocli, which ignores them as bpm 1.4 does: the same command as the plain form. */
+    @Test
+    void extraArgumentsReadAsThePlainForm() {
+        List<List<List<String>>> pairs = List.of(
+                List.of(List.of("start", "web", "extra"), List.of("start", "web")),
+                List.of(List.of("stop", "web", "worker", "-p", "x"), List.of("stop", "web", "-p", "x")),
+                List.of(List.of("start", "-p", "worker", "web", "a", "b"), List.of("start", "-p", "worker", "web")),
+                List.of(List.of("stop", "web", "-p", "worker", "extra"), List.of("stop", "web", "-p", "worker")));
+        for (List<List<String>> pair : pairs) {
+            String[] extra = pair.getFirst().toArray(String[]::new);
+            assertFalse(MonitCommands.parse(extra).isPresent(), "left to picocli: " + pair.getFirst());
+            JobArguments plain = arguments(MonitCommands.parse(pair.getLast().toArray(String[]::new)).orElseThrow());
+            Object picked = new CommandLine(new Main()).parseArgs(extra).subcommand().commandSpec().userObject();
+            assertEquals(MonitCommands.parse(pair.getLast().toArray(String[]::new)).get().getClass(), picked.getClass());
+            JobArguments theirs = arguments(picked);
+            assertEquals(plain.job, theirs.job, pair.getFirst().toString());
+            assertEquals(plain.process, theirs.process, pair.getFirst().toString());
+            assertFalse(theirs.ignored.isEmpty(), pair.getFirst().toString());
+        }
+    }
+
     private static JobArguments arguments(Object command) {
         if (command instanceof StartCommand s) return s.job;
         return assertInstanceOf(StopCommand.class, command).job;
