@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {LintCommand.class, CompileCommand.class, StartCommand.class, StopCommand.class, RunCommand.class,
                 ListCommand.class, PidCommand.class, LogsCommand.class, ShellCommand.class, TraceCommand.class, FeaturesCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit status: 0 success, 1 errors found (or the command failed), 2 usage or I/O problem.",
+        footer = {"", "Exit status: 0 success, 1 errors found (or the command failed, or a per-job command got no JOB), 2 usage or I/O problem.",
                 "See bpm(1), bpm.yml(5)."})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
