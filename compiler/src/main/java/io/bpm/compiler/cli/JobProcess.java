@@ -91,6 +91,31 @@ final class JobProcess {
         return new JobProcess(job, process, facts);
     }
 
+    /** bpm 1.4's message when neither the user nor the group is root (§7.1), word for word. */
+    static final String NOT_ROOT = "bpm must be run as root. Please run 'sudo -i' to become the root user.";
+
+    /**
+     * Whether this process may run bpm's job commands: as bpm 1.4 checks it, the real user or the
+     * real group is root. Read from /proc/self/status, which costs no FFM downcall.
+     */
+    static boolean runByRoot() {
+        try {
+            return rootIn(Files.readString(Path.of("/proc/self/status")));
+        } catch (IOException e) {
+            return true;   // no /proc: let the command itself fail with its own reason
+        }
+    }
+
+    /** Whether a /proc/PID/status text has a real uid or a real gid of 0. */
+    static boolean rootIn(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
+                if (line.substring(4).strip().split("\\s+")[0].equals("0")) return true;
+            }
+        }
+        return false;
+    }
+
     String who() {
         return job + "/" + process;
     }

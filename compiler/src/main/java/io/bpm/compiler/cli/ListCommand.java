@@ -56,6 +56,10 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
     @Override
     public Integer call() {
         PrintStream err = System.err;
+        if (!JobProcess.runByRoot()) {
+            err.println(OperatorCommand.ERROR + JobProcess.NOT_ROOT);
+            return 1;
+        }
         try {
             Path root = Path.of(HostFacts.rootFrom(System.getenv()));
             List<Row> rows = rows(root, err);

@@ -145,4 +145,15 @@ class UsageTest {
             Files.delete(err);
         }
     }
+
+    /** bpm 1.4's root check (§7.1): refused only when neither the real user nor the real group is root. */
+    @Test
+    void jobCommandsNeedARootUserOrGroup() {
+        String status = "Name:\tjava\nUid:\t%s\t%s\t%s\t%s\nGid:\t%s\t%s\t%s\t%s\n";
+        assertTrue(JobProcess.rootIn(status.formatted(0, 0, 0, 0, 0, 0, 0, 0)));
+        assertTrue(JobProcess.rootIn(status.formatted(1000, 1000, 1000, 1000, 0, 0, 0, 0)), "root group is enough");
+        assertTrue(JobProcess.rootIn(status.formatted(0, 0, 0, 0, 1000, 1000, 1000, 1000)));
+        assertFalse(JobProcess.rootIn(status.formatted(1000, 0, 0, 0, 1000, 0, 0, 0)), "the real ids count, as getuid does");
+        assertEquals("bpm must be run as root. Please run 'sudo -i' to become the root user.", JobProcess.NOT_ROOT);
+    }
 }
