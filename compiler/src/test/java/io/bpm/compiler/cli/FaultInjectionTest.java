@@ -86,7 +86,7 @@ class FaultInjectionTest extends JobHostTest {
     }
 
     /**
-     * Entry numbers of the job's tape (229 entries here): by default a sample (the first, mounts,
+     * Entry numbers of the job's tape (239 entries here): by default a sample (the first, mounts,
      * pivot_root, credentials, seccomp, the exec, past the end); with {@code -Dfaults.tape=all},
      * as bench/faults runs it, every entry of the tape its dry run shows and one past the end
      * (about 5 s an entry).
