@@ -339,14 +339,7 @@ class LaunchPlanTest {
                 .withPrep("volume $ROOT/data/" + j + "-swap/vol mode=0700 owner=vcap")
                 .withMount("bind $ROOT/data/" + j + "-swap/vol /var/vcap/data/" + j + "-swap/vol rbind,noexec,nosuid,nodev,rw");
         boolean[] swapped = {false};
-        HostView swapping = swappingAfterTheMounts(() -> {
-            swapped[0] = true;
-            Files.move(vol, vol.resolveSibling("vol.real"));
-            Files.createSymbolicLink(vol, victim);
-        });
-        LaunchPlan.Options o = fixture.options();
-        started = LaunchPlan.start(fixture.plan(spec), fixture.facts(),
-                new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault()));
+        started = LaunchPlan.start(fixture.plan(spec), fixture.facts(), swappingAfterTheMounts(vol, victim, swapped));
         assertTrue(swapped[0], "the volume was swapped during the tape's building");
         ExitStatus st = awaitExit();
         assertEquals(0, st.code(), JobFixture.read(fixture.stderrLog()));
@@ -373,14 +366,8 @@ class LaunchPlanTest {
                 .withMount("bind $ROOT/data/" + j + "-swap /var/vcap/data/" + j + "-swap rbind,noexec,nosuid,nodev,rw")
                 .withMount("bind $ROOT/data/" + j + "-other/vol /var/vcap/data/" + j + "-swap/a/vol rbind,noexec,nosuid,nodev,rw");
         boolean[] swapped = {false};
-        HostView swapping = swappingAfterTheMounts(() -> {
-            swapped[0] = true;
-            Files.move(own, own.resolveSibling("a.real"));
-            Files.createSymbolicLink(own, victim);
-        });
-        LaunchPlan.Options o = fixture.options();
         LaunchFailure f = assertThrows(LaunchFailure.class, () -> started = LaunchPlan.start(fixture.plan(spec), fixture.facts(),
-                new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault())));
+                swappingAfterTheMounts(own, victim, swapped)));
         assertTrue(swapped[0], "the directory was swapped during the tape's building");
         assertTrue(f.getMessage().contains("ELOOP"), f.getMessage());
         try (var left = Files.list(victim)) {
@@ -392,8 +379,23 @@ class LaunchPlanTest {
         }
     }
 
-    /** Swaps what {@code swap} does for the job once the tape holds every mount (credentials come next). */
-    private static HostView swappingAfterTheMounts(IoAction swap) {
+    /**
+     * The fixture's options with a host view that, once the tape holds every mount (credentials
+     * come next), moves {@code dir} aside and puts a symlink to {@code target} in its place, as a
+     * job could; {@code swapped[0]} says it happened.
+     */
+    private LaunchPlan.Options swappingAfterTheMounts(Path dir, Path target, boolean[] swapped) {
+        HostView swapping = swappingHost(() -> {
+            swapped[0] = true;
+            Files.move(dir, dir.resolveSibling(dir.getFileName() + ".real"));
+            Files.createSymbolicLink(dir, target);
+        });
+        LaunchPlan.Options o = fixture.options();
+        return new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault());
+    }
+
+    /** The real host view, but {@code swap} runs once when the tape holds every mount. */
+    private static HostView swappingHost(IoAction swap) {
         HostView real = HostView.real();
         boolean[] done = {false};
         return new HostView() {
