@@ -45,6 +45,9 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
             + "unless running) and status.")
     boolean json;
 
+    @picocli.CommandLine.Parameters(hidden = true, paramLabel = "IGNORED", description = "Ignored, as bpm 1.4 ignores them.")
+    java.util.List<String> ignored = new java.util.ArrayList<>();
+
     /** One configured process and its state. */
     record Row(String job, String process, JobStatus status) {
         /** bpm's display name: {@code JOB} for the process named like its job, else {@code JOB.PROC}. */
@@ -59,6 +62,10 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
         if (!JobProcess.runByRoot()) {
             err.println(OperatorCommand.ERROR + JobProcess.NOT_ROOT);
             return 1;
+        }
+        if (!ignored.isEmpty()) {
+            err.println("bpm list: warning: ignoring the argument" + (ignored.size() == 1 ? " '" : "s '") + String.join(" ", ignored)
+                    + "' (list takes none; bpm 1.4 ignores them too)");
         }
         try {
             Path root = Path.of(HostFacts.rootFrom(System.getenv()));

@@ -122,6 +122,15 @@ class UsageTest {
         assertEquals(0, two.status(), two.err());
         assertTrue(two.err().contains("ignoring the extra arguments 'a b' after the job (bpm 1.4 ignores them too;"), two.err());
         assertFalse(Files.exists(root.resolve("sys/run/bpm")), "a stop of a job that never ran creates nothing");
+        // list takes no argument; bpm 1.4 (cobra, no argument check) ignores any
+        Run list = bpm(root, List.of("list"));
+        Run listExtra = bpm(root, List.of("list", "web"));
+        assertEquals(list.status(), listExtra.status(), listExtra.err());
+        assertEquals(list.out(), listExtra.out());
+        if (list.status() == 0) {   // as root; otherwise both refuse before reading arguments
+            assertEquals("bpm list: warning: ignoring the argument 'web' (list takes none; bpm 1.4 ignores them too)",
+                    listExtra.err().strip());
+        }
     }
 
     record Run(int status, String out, String err) {
