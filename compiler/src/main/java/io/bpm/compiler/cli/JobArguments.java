@@ -65,10 +65,7 @@ final class JobArguments {
                     + (ignored.size() == 1 ? " '" : "s '") + String.join(" ", ignored) + "' after the job (bpm 1.4 ignores "
                     + (ignored.size() == 1 ? "it" : "them") + " too; -p PROC names a process)");
         }
-        if (!JobProcess.runByRoot()) {
-            err.println(prefix + JobProcess.NOT_ROOT);
-            return 1;
-        }
+        if (!JobProcess.checkRoot(err, prefix)) return 1;
         try {
             return body.run(process());
         } catch (JobProcess.Failed e) {

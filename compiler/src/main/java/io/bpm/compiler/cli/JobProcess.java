@@ -106,6 +106,13 @@ final class JobProcess {
         }
     }
 
+    /** bpm 1.4's root check for a command: false, after saying why on {@code err} with {@code prefix}, when not run by root. */
+    static boolean checkRoot(PrintStream err, String prefix) {
+        if (runByRoot()) return true;
+        err.println(prefix + NOT_ROOT);
+        return false;
+    }
+
     /** Whether a /proc/PID/status text has a real uid or a real gid of 0. */
     static boolean rootIn(String status) {
         for (String line : status.split("\n")) {

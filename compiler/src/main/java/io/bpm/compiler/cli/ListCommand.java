@@ -59,10 +59,7 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        if (!JobProcess.runByRoot()) {
-            err.println(OperatorCommand.ERROR + JobProcess.NOT_ROOT);
-            return 1;
-        }
+        if (!JobProcess.checkRoot(err, ERROR)) return 1;
         if (!ignored.isEmpty()) {
             err.println("bpm list: warning: ignoring the argument" + (ignored.size() == 1 ? " '" : "s '") + String.join(" ", ignored)
                     + "' (list takes none; bpm 1.4 ignores them too)");
