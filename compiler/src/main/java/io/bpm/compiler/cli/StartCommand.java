@@ -132,7 +132,8 @@ final class StartCommand implements Callable<Integer> {
                     () -> new IOException("the init (pid " + started.pid() + ") exited right after it started; see "
                             + bound.log(Step.LogStream.STDERR)));
             store.save(provided.text(), StateStore.State.of(id, started.cgroup()));
-            log.info("cgroup", "cgroup", started.cgroup().describe());
+            log.info("cgroup", "cgroup", started.cgroup().describe() + ", made in "
+                    + Math.round(started.timings().cgroup() / 1e6) + " ms");
             fault.at(LaunchPlan.Phase.STATE_SAVED);
             StateStore.writePidFile(Path.of(bound.pidFile()), started.pid());
         } catch (IOException | RuntimeException e) {

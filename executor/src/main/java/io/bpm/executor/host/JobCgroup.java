@@ -346,7 +346,7 @@ public final class JobCgroup {
      */
     public void remove(Duration timeout) throws IOException {
         if (unit != null) {
-            SystemdScope.end(unit, timeout); // systemd owns the directory: stop and reset the unit, it removes the rest
+            SystemdScope.end(unit, dirs.getFirst(), timeout); // systemd owns the directory: it removes it
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Path d : dirs) {

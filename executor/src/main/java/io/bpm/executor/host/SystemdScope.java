@@ -67,7 +67,11 @@ public final class SystemdScope implements CgroupDriver {
     @Override
     public JobCgroup locate(String containerId) {
         ScopeName n = name(containerId);
-        return JobCgroup.scope(Cgroups.resolve(layout.unifiedMount(), n.cgroupPath()), n.unit());
+        return JobCgroup.scope(dir(n), n.unit());
+    }
+
+    private Path dir(ScopeName n) {
+        return Cgroups.resolve(layout.unifiedMount(), n.cgroupPath());
     }
 
     @Override
@@ -85,7 +89,7 @@ public final class SystemdScope implements CgroupDriver {
                     throw new IOException("systemd refused to create scope " + n.unit() + ": " + e.getMessage(), e);
                 }
                 // left by a crash, an OOM or a killed start that nothing records: clear it, then again
-                clear(bus, n.unit());
+                clear(bus, n.unit(), dir(n), JOB_TIMEOUT);
                 result = bus.startTransientUnit(n.unit(), "replace", props, JOB_TIMEOUT);
             }
             started = true;
@@ -93,12 +97,16 @@ public final class SystemdScope implements CgroupDriver {
                 throw new IOException("systemd could not start scope " + n.unit() + ": its job ended \"" + result
                         + "\" (see journalctl -u " + n.unit() + ")");
             }
-            String group = bus.unit(n.unit()).map(UnitState::controlGroup).filter(g -> !g.isEmpty()).orElse(n.cgroupPath());
-            JobCgroup cgroup = JobCgroup.scope(Cgroups.resolve(layout.unifiedMount(), group), n.unit());
-            if (!Files.isDirectory(cgroup.paths().getFirst())) {
-                throw new IOException("systemd started scope " + n.unit() + " but its cgroup " + cgroup.paths().getFirst()
-                        + " does not exist");
+            // where systemd puts a scope; asked only if it is not there (five more round trips)
+            Path dir = dir(n);
+            if (!Files.isDirectory(dir)) {
+                String group = bus.unit(n.unit()).map(UnitState::controlGroup).orElse("");
+                dir = group.isEmpty() ? dir : Cgroups.resolve(layout.unifiedMount(), group);
+                if (!Files.isDirectory(dir)) {
+                    throw new IOException("systemd started scope " + n.unit() + " but its cgroup " + dir + " does not exist");
+                }
             }
+            JobCgroup cgroup = JobCgroup.scope(dir, n.unit());
             cgroup.apply(limits);
             Placeholder held = holder;
             return new Placement(cgroup, held::close);
@@ -106,7 +114,7 @@ public final class SystemdScope implements CgroupDriver {
             holder.close();
             if (started) {
                 try {
-                    end(n.unit(), JOB_TIMEOUT);
+                    end(n.unit(), dir(n), JOB_TIMEOUT);
                 } catch (IOException | RuntimeException again) {
                     e.addSuppressed(again);
                 }
@@ -165,29 +173,20 @@ public final class SystemdScope implements CgroupDriver {
      * normally gone by now, so the stop is quick), then resets it, so that neither an active nor
      * a failed unit stays loaded. A unit systemd has already unloaded is fine.
      */
-    static void end(String unit, Duration timeout) throws IOException {
+    static void end(String unit, Path dir, Duration timeout) throws IOException {
         try (Systemd bus = Systemd.connect()) {
-            clear(bus, unit, timeout);
+            clear(bus, unit, dir, timeout);
         }
     }
 
-    private static void clear(Systemd bus, String unit) throws IOException {
-        clear(bus, unit, JOB_TIMEOUT);
-    }
-
-    private static void clear(Systemd bus, String unit, Duration timeout) throws IOException {
-        Optional<UnitState> state = bus.unit(unit);
-        if (state.isEmpty()) {
-            return;
-        }
-        if (!state.get().activeState().equals("inactive") && !state.get().activeState().equals("failed")) {
-            // kill what is left ourselves: a scope's stop would wait its TimeoutStopSec for a process ignoring TERM
-            String group = state.get().controlGroup();
-            if (group != null && !group.isEmpty()) {
-                Cgroups layout = Cgroups.detect();
-                JobCgroup.at(List.of(Cgroups.resolve(layout.unifiedMount(), group)))
-                        .kill(timeout, JobCgroup.Killer.SIGKILL);
-            }
+    /**
+     * While the scope's cgroup exists: kill what is in it ourselves (a scope's stop would wait
+     * its TimeoutStopSec for a process that ignores TERM), then stop the unit. Then reset it,
+     * which unloads a failed one (a unit systemd has unloaded already is fine).
+     */
+    private static void clear(Systemd bus, String unit, Path dir, Duration timeout) throws IOException {
+        if (Files.isDirectory(dir)) {
+            JobCgroup.at(List.of(dir)).kill(timeout, JobCgroup.Killer.SIGKILL);
             bus.stopUnit(unit, "replace", timeout);
         }
         bus.resetFailedUnit(unit);
