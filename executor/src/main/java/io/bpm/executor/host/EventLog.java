@@ -93,15 +93,20 @@ public final class EventLog implements AutoCloseable {
 
     /** {@code bpm.COMMAND.EVENT} at level info. */
     public void info(String event) {
-        write("info", event, null);
+        write("info", event, null, null);
+    }
+
+    /** {@code bpm.COMMAND.EVENT} at level warn, with what is wrong (e.g. a finding of bpm.yml and its code). */
+    public void warning(String event, String detail) {
+        write("warn", event, detail, "warning");
     }
 
     /** {@code bpm.COMMAND.EVENT} at level error, with the cause. */
     public void error(String event, String cause) {
-        write("error", event, cause);
+        write("error", event, cause, "error");
     }
 
-    private synchronized void write(String level, String event, String cause) {
+    private synchronized void write(String level, String event, String cause, String causeKey) {
         if (fd < 0) {
             return;
         }
@@ -120,7 +125,7 @@ public final class EventLog implements AutoCloseable {
             string(b, e.getValue());
         }
         if (cause != null) {
-            b.append(",\"error\":");
+            b.append(",\"").append(causeKey).append("\":");
             string(b, cause);
         }
         b.append("}}\n");
