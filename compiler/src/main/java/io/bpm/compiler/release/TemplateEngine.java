@@ -34,14 +34,14 @@ public interface TemplateEngine {
     record Failure(Cause cause, String rubyClass, String message, int line) implements Outcome {
         /** The names an UnknownProperty or UnknownLink message quotes ({@code '["a.b", "c"]'} or {@code 'l'}). */
         public java.util.List<String> quotedNames() {
-            java.util.regex.Matcher list = java.util.regex.Pattern.compile("'\\[(.*)\\]'").matcher(message);
+            java.util.regex.Matcher list = java.util.regex.Pattern.compile("Can't find \\w+ '\\[(.*)\\]'").matcher(message);
             java.util.List<String> names = new java.util.ArrayList<>();
             if (list.find()) {
                 java.util.regex.Matcher each = java.util.regex.Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(list.group(1));
                 while (each.find()) names.add(each.group(1));
                 return names;
             }
-            java.util.regex.Matcher one = java.util.regex.Pattern.compile("'(.*)'").matcher(message);
+            java.util.regex.Matcher one = java.util.regex.Pattern.compile("Can't find \\w+ '(.*)'").matcher(message);
             if (one.find()) names.add(one.group(1));
             return names;
         }

@@ -101,8 +101,17 @@ public final class JRubyEngine implements TemplateEngine {
                 return outcome((RubyArray<?>) result);
             } catch (OutOfMemoryError e) {
                 return new Failure(Cause.MEMORY, "NoMemoryError", "the template exhausted the memory", 0);
+            } catch (StackOverflowError e) {
+                return new Failure(Cause.RAISED, "SystemStackError", "stack level too deep", 0);
             } catch (RaiseException e) {
-                return new Failure(Cause.RAISED, e.getException().getMetaClass().getName(), e.getException().message(context).asJavaString(), 0);
+                // a Java error the template's rescue cannot see (a stack overflow in JRuby's interpreter)
+                IRubyObject exception = e.getException();
+                int line = (int) runtime.getModule("BpmTemplate").callMethod(context, "line_of",
+                        new IRubyObject[] {exception, runtime.newString(path)}).convertToInteger().getLongValue();
+                String cls = exception.getMetaClass().getName();
+                return cls.endsWith("StackOverflowError")
+                        ? new Failure(Cause.RAISED, "SystemStackError", "stack level too deep", line)
+                        : new Failure(Cause.RAISED, cls, exception.callMethod(context, "message").asJavaString(), line);
             }
         });
         try {

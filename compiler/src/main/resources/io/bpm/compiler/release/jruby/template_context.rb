@@ -263,6 +263,8 @@ module BpmTemplate
       context._bpm_run(code, path)
       [parts]
     rescue Exception => e # rubocop:disable Lint/RescueException -- every failure is a finding
+      # JRuby's interpreter overflows the Java stack before Ruby's own check; the place is lost then
+      return [:error, 'SystemStackError', 'stack level too deep (a recursion without end?)', 0] if e.class.name.to_s.end_with?('StackOverflowError')
       [:error, e.class.name.to_s, e.message.to_s, BpmTemplate.line_of(e, path)]
     end
   end
