@@ -129,7 +129,24 @@ public enum Rule {
     MONIT_MISPLACED_QUOTE(410, "monit-misplaced-quote", Severity.WARNING, false,
             "A program string's quote is out of place: glued to the keyword, or the string runs over several lines."),
     MONIT_DUPLICATE_CHECK(411, "monit-duplicate-check", Severity.ERROR, false,
-            "Two checks have the same name; monit refuses the file.");
+            "Two checks have the same name; monit refuses the file."),
+    // --- 6xx: a release directory's templates, rendered as the BOSH director renders them -------
+    TEMPLATE_ERROR(601, "template-error", Severity.ERROR, false,
+            "The template fails to render (a Ruby syntax error or an exception): the director cannot deploy the job."),
+    PROPERTY_MISSING(602, "property-missing", Severity.WARNING, false,
+            "The template needs a property that has no default and no value (the director's \"Can't find property\"); give it with --properties to check the rendered file."),
+    LINK_MISSING(603, "link-missing", Severity.WARNING, false,
+            "The template needs a link that was not given (the director's \"Can't find link\"); stub it under links: in --properties."),
+    DIRECTOR_ONLY(604, "director-only", Severity.WARNING, false,
+            "The template asks what only a BOSH director can answer (a link's DNS address); stub it in --properties."),
+    PROPERTY_UNDECLARED(605, "property-undeclared", Severity.WARNING, false,
+            "A property value given for the job is not declared in its spec; the director drops it, and so does bpm."),
+    NO_BPM_TEMPLATE(606, "no-bpm-template", Severity.INFO, false,
+            "The job renders no config/bpm.yml, so it is skipped (its monit file is still checked)."),
+    TEMPLATE_LIMIT(607, "template-limit", Severity.ERROR, false,
+            "The template ran too long, wrote too much or used too much memory; bpm stopped rendering it."),
+    SPEC_INVALID(608, "spec-invalid", Severity.ERROR, false,
+            "The job's spec file (or a --properties file) is not valid YAML of the expected shape.");
 
     private final int number;
     private final String name;
