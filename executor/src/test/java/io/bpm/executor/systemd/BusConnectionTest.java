@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -156,6 +157,48 @@ class BusConnectionTest {
             Message reply = b.await(m -> m.replySerial() == sent.serial(), soon());
             assertEquals(Message.Type.ERROR, reply.type());
             assertEquals("org.freedesktop.DBus.Error.UnknownMethod", reply.errorName());
+        }
+    }
+
+    /** A peer that breaks the protocol: every way is an IOException that says what, never another exception. */
+    @Test
+    void aPeerThatBreaksTheProtocolIsAClearIOException() throws Exception {
+        byte[] ok = "OK 0123456789abcdef0123456789abcdef\r\n".getBytes(StandardCharsets.US_ASCII);
+        assertPeerFails("refused authentication as uid", "REJECTED EXTERNAL\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertPeerFails("authentication line longer than 512 bytes", new byte[600]);
+        assertPeerFails("closed the connection", ok);
+        byte[] garbage = java.util.Arrays.copyOf(ok, ok.length + 16);
+        garbage[ok.length] = 'x';
+        assertPeerFails("sent a malformed message: a message starts with byte 120, not 'l' or 'B'", garbage);
+        byte[] huge = java.util.Arrays.copyOf(ok, ok.length + 16);
+        System.arraycopy(new byte[] {'l', 2, 0, 1, 0, 0, 0, 0x7f, 1, 0, 0, 0, 0, 0, 0, 0}, 0, huge, ok.length, 16);
+        assertPeerFails("over bpm's bound", huge);
+    }
+
+    /** Serves one connection on a unix socket of the test's own: reads the AUTH line, writes {@code answer}, ends its side. */
+    private static void assertPeerFails(String why, byte[] answer) throws Exception {
+        java.nio.file.Path path = bus.dir.resolve("fake-" + System.nanoTime());
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(path));
+            Thread peer = Thread.ofVirtual().start(() -> {
+                try (var c = server.accept()) {
+                    var in = java.nio.ByteBuffer.allocate(1024);
+                    while (!new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).contains("\r\n")) {
+                        if (c.read(in) < 0) return;
+                    }
+                    c.write(java.nio.ByteBuffer.wrap(answer));
+                    c.shutdownOutput();                         // end of stream, then read all until the client gives up
+                    while (c.read(in.clear()) >= 0) { }
+                } catch (Exception ignored) {
+                    // the client gave up first
+                }
+            });
+            IOException e = assertThrows(IOException.class,
+                    () -> BusConnection.open("unix:path=" + path, Duration.ofSeconds(5)).close());
+            assertTrue(e.getMessage().contains(why), e.getMessage());
+            peer.join();
+        } finally {
+            java.nio.file.Files.deleteIfExists(path);
         }
     }
 
