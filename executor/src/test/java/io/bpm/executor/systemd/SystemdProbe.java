@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * The D-Bus client against a real systemd (PID 1, cgroup v2), run as root in the test VM by
  * {@code executor/src/test/vm/systemd-probe}: a transient scope with limits is created around a
  * process, checked through systemd and cgroupfs, refused a second time, stopped and gone; missing
- * units are not errors; an OOM kill ends the scope (failed with systemd 253+, whose scopes have
+ * units are not errors; a scope with no PID or a PID that is gone is refused; an OOM kill ends the scope (failed with systemd 253+, whose scopes have
  * OOMPolicy=); a scope whose stop timed out is failed, and ResetFailedUnit unloads it. Prints one
  * PASS or FAIL line per check and exits 1 if any failed.
  *
@@ -27,6 +27,7 @@ public final class SystemdProbe {
     static final String SCOPE = "bpm-probe-test.scope";
     static final String OOM_SCOPE = "bpm-probe-oom.scope";
     static final String STUCK_SCOPE = "bpm-probe-stuck.scope";
+    static final String EMPTY_SCOPE = "bpm-probe-empty.scope";
     static final String BENCH_SCOPE = "bpm-probe-bench.scope";
     static final Duration JOB = Duration.ofSeconds(60);
     static final long MEMORY_MAX = 64L << 20;
@@ -122,6 +123,26 @@ public final class SystemdProbe {
             check(true, "ResetFailedUnit of a missing unit is no error", "");
             check(systemd.unit("bpm-probe-missing.scope").isEmpty(), "unit() of a missing unit is empty", "");
 
+            // a scope with no process is refused by the call itself, and nothing stays loaded
+            try {
+                String r = systemd.startTransientUnit(EMPTY_SCOPE, "fail", List.of(
+                        Systemd.Property.string("Slice", "system.slice"), Systemd.Property.string("Description", "empty")), JOB);
+                check(false, "a scope with no PIDs is refused", "job result " + r);
+            } catch (DBusError e) {
+                check(awaitUnloaded(systemd, EMPTY_SCOPE).isEmpty(),
+                        "a scope with no PIDs is refused (" + e.name() + ") and not loaded", e.getMessage());
+            }
+            // a PID that is gone is refused by the call itself
+            Process exited = new ProcessBuilder("true").start();
+            exited.waitFor();
+            try {
+                String r = systemd.startTransientUnit(EMPTY_SCOPE, "fail", limits(exited.pid(), "gone", MEMORY_MAX), JOB);
+                check(false, "a scope around a PID that is gone is refused", "job result " + r);
+            } catch (DBusError e) {
+                check(systemd.unit(EMPTY_SCOPE).isEmpty(), "a scope around a PID that is gone is refused ("
+                        + e.name() + ") and not loaded", e.getMessage());
+            }
+
             // a process that waits on stdin until it is in the scope, then allocates 4x MemoryMax
             hog = new ProcessBuilder("bash", "-c", "read go; exec dd if=/dev/zero of=/dev/null bs=128M count=1")
                     .redirectErrorStream(true).start();
@@ -177,7 +198,7 @@ public final class SystemdProbe {
             if (hog != null) hog.destroyForcibly();
             if (stuck != null) stuck.destroyForcibly();
             try (Systemd s = Systemd.connect()) {                 // leave nothing behind, whatever failed
-                for (String unit : List.of(SCOPE, OOM_SCOPE, STUCK_SCOPE)) {
+                for (String unit : List.of(SCOPE, OOM_SCOPE, STUCK_SCOPE, EMPTY_SCOPE)) {
                     s.stopUnit(unit, "replace", JOB);
                     s.resetFailedUnit(unit);
                 }
