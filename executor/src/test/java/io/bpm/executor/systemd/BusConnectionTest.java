@@ -123,13 +123,15 @@ class BusConnectionTest {
         Map<Long, Object> byNumber = new LinkedHashMap<>();
         byNumber.put(7L, List.of(List.of((byte) 1, new Variant("b", true))));
         byNumber.put(0L, List.of());
+        byte[] big = new byte[300_000];                        // several reads, and sends, of the 64 KiB buffer
+        new java.util.Random(13).nextBytes(big);
         String sig = "ybnqiuxtdsog" + "a{sv}" + "(y(yt)y)" + "ay" + "ay" + "as" + "a(yv)" + "a{ua(yv)}" + "yat" + "v";
         List<Object> body = new ArrayList<>(List.of(
                 (byte) 0xff, false, (short) -2, 65535, Integer.MIN_VALUE, 4294967295L, Long.MIN_VALUE, -1L, 1.5e300,
                 "", "/org/freedesktop/systemd1/unit/bpm_2dprobe_2etest_2escope", "a(sa(sv))",
                 dict,
                 List.of((byte) 1, List.of((byte) 2, 3L), (byte) 4),
-                new byte[0], new byte[] {0, 1, (byte) 0xfe},
+                new byte[0], big,
                 List.of(),
                 List.of(List.of((byte) 9, new Variant("(ybt)", List.of((byte) 5, true, 6L)))),
                 byNumber,
