@@ -176,12 +176,25 @@ final class JobProcess {
     }
 
     /** The recorded init is gone: kill what is left in its cgroup, remove it, the pid file and the state. */
-    void cleanStale(StateStore store, StateStore.State state) throws IOException {
-        JobCgroup cg = JobCgroup.at(state.cgroups());
+    void cleanStale(StateStore store, StateStore.State state, EventLog log) throws IOException {
+        JobCgroup cg = state.cgroup();
+        reportOom(cg, log);
         cg.kill(CGROUP_TIMEOUT, JobCgroup.Killer.SIGKILL);
         cg.remove(CGROUP_TIMEOUT);
         StateStore.removePidFile(pidFile(savedPlan(store)));
         store.remove();
+    }
+
+    /**
+     * Puts the kernel's OOM kills in the job's cgroup into bpm.log (read before the cgroup goes):
+     * a job that died at its memory limit is otherwise only a missing process.
+     */
+    static void reportOom(JobCgroup cgroup, EventLog log) {
+        long kills = cgroup.oomKills();
+        if (kills > 0) {
+            log.error("oom-killed", kills + " process" + (kills == 1 ? " was" : "es were")
+                    + " killed by the kernel's OOM killer at the job's memory limit (limits.memory)");
+        }
     }
 
     /** The plan start saved, or null when there is none or it is damaged. */
@@ -235,7 +248,7 @@ final class JobProcess {
      * (bpm 1.4 does the same through runc delete --force). Called before every launch.
      */
     void sweepUnrecorded(EventLog log, String command, PrintStream err) throws IOException {
-        JobCgroup cg = io.bpm.executor.host.Cgroups.detect().job(containerId);
+        JobCgroup cg = io.bpm.executor.host.CgroupDriver.detect().locate(containerId);
         if (!cg.exists()) return;
         java.util.Set<Long> left = cg.pids();
         if (!left.isEmpty()) {

@@ -36,20 +36,35 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = {"List every process of every job in $BPM_BOSH_ROOT/jobs (default /var/vcap/jobs) with the pid of its "
-                + "init and its status: running; failed (started, but its init has exited); stopped (configured, not started). "
+                + "init and its status: running; failed (started, but its init has exited; \"failed (oom-killed)\" when the kernel's "
+                + "OOM killer killed a process of it at its memory limit); stopped (configured, not started). "
                 + "A job whose bpm.yml has errors is named on standard error and left out; a job without bpm.yml is not listed."},
         footer = {"", "Exit status: 0 listed (also when some configs are invalid), 1 the state could not be read, 2 usage problem."})
 final class ListCommand implements Callable<Integer>, OperatorCommand {
 
     @Option(names = "--json", description = "Print a JSON array: one object per process with name, job, process, pid (null "
-            + "unless running) and status.")
+            + "unless running), status and oomKills (processes of it the kernel's OOM killer killed).")
     boolean json;
 
     @picocli.CommandLine.Parameters(hidden = true, paramLabel = "IGNORED", description = "Ignored, as bpm 1.4 ignores them.")
     java.util.List<String> ignored = new java.util.ArrayList<>();
 
-    /** One configured process and its state. */
-    record Row(String job, String process, JobStatus status) {
+    /**
+     * One configured process and its state.
+     *
+     * @param oomKills how many of its processes the kernel's OOM killer killed in its recorded
+     *                 cgroup (0 when none, or nothing is recorded)
+     */
+    record Row(String job, String process, JobStatus status, long oomKills) {
+        Row(String job, String process, JobStatus status) {
+            this(job, process, status, status.state() == null ? 0 : Math.max(0, status.state().cgroup().oomKills()));
+        }
+
+        /** bpm's status word; a failed process the OOM killer ended says so. */
+        String statusText() {
+            return status.status().word() + (!status.running() && oomKills > 0 ? " (oom-killed)" : "");
+        }
+
         /** bpm's display name: {@code JOB} for the process named like its job, else {@code JOB.PROC}. */
         String name() {
             return job.equals(process) ? job : job + "." + process;
@@ -170,7 +185,7 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
         List<List<String>> cells = new ArrayList<>();
         cells.add(List.of("Name", "Pid", "Status"));
         for (Row r : rows) {
-            cells.add(List.of(r.name(), r.status().running() ? Long.toString(r.status().pid()) : "-", r.status().status().word()));
+            cells.add(List.of(r.name(), r.status().running() ? Long.toString(r.status().pid()) : "-", r.statusText()));
         }
         return Table.format(cells);
     }
@@ -186,6 +201,7 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
             if (r.status().running()) o.put("pid", r.status().pid());
             else o.putNull("pid");
             o.put("status", r.status().status().word());
+            o.put("oomKills", r.oomKills());
         }
         try {
             return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array) + "\n";

@@ -92,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
                                 + "); stop it with bpm stop before running it in the foreground");
                     }
                     log.info("removing-stopped-process");
-                    jp.cleanStale(store, state.get());
+                    jp.cleanStale(store, state.get(), log);
                 }
                 jp.sweepUnrecorded(log, "run", err);
                 try {
@@ -136,12 +136,12 @@ final class RunCommand implements Callable<Integer> {
             // recorded (no pid file) so that a run killed with SIGKILL is cleaned by the next start, run or stop
             ProcessIdentity.of(started.pid()).ifPresent(id -> {
                 try {
-                    store.save(provided.text(), new StateStore.State(id, cgroup.paths()));
+                    store.save(provided.text(), StateStore.State.of(id, cgroup));
                 } catch (IOException e) {
                     err.println("bpm run: warning: cannot record the run's state: " + e.getMessage());
                 }
             });
-            log.info("run-process.running-container");
+            log.info("run-process.running-container", "cgroup", cgroup.describe());
             int stdoutLog = -1;
             int stderrLog;
             try {
@@ -163,6 +163,7 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             Sys.raw(Nr.CLOSE, started.pidfd());
             try {
+                JobProcess.reportOom(cgroup, log);
                 cgroup.kill(JobProcess.CGROUP_TIMEOUT, JobCgroup.Killer.SIGKILL);
                 cgroup.remove(JobProcess.CGROUP_TIMEOUT);
                 store.remove();

@@ -97,10 +97,10 @@ final class StartCommand implements Callable<Integer> {
                         return 0; // running: leave it alone, even if bpm.yml changed (as bpm)
                     }
                     log.info("removing-stopped-process");
-                    jp.cleanStale(store, state.get());
+                    jp.cleanStale(store, state.get(), log);
                 }
                 jp.sweepUnrecorded(log, "start", err);
-                launch(jp, store, err);
+                launch(jp, store, log, err);
                 log.info("complete");
                 return 0;
             } catch (JobProcess.Failed | IOException | RuntimeException e) {
@@ -110,7 +110,7 @@ final class StartCommand implements Callable<Integer> {
         }
     }
 
-    private void launch(JobProcess jp, StateStore store, PrintStream err) throws IOException, JobProcess.Failed {
+    private void launch(JobProcess jp, StateStore store, EventLog log, PrintStream err) throws IOException, JobProcess.Failed {
         PlanSource.Provided provided = jp.plan(launch.init(), RunArguments.NONE, true, "start", err);
         Plan plan = provided.plan().plan();
         LaunchPlan.Started started;
@@ -131,7 +131,9 @@ final class StartCommand implements Callable<Integer> {
             ProcessIdentity id = ProcessIdentity.of(started.pid()).orElseThrow(
                     () -> new IOException("the init (pid " + started.pid() + ") exited right after it started; see "
                             + bound.log(Step.LogStream.STDERR)));
-            store.save(provided.text(), new StateStore.State(id, started.cgroup().paths()));
+            store.save(provided.text(), StateStore.State.of(id, started.cgroup()));
+            log.info("cgroup", "cgroup", started.cgroup().describe() + ", made in "
+                    + Math.round(started.timings().cgroup() / 1e6) + " ms");
             fault.at(LaunchPlan.Phase.STATE_SAVED);
             StateStore.writePidFile(Path.of(bound.pidFile()), started.pid());
         } catch (IOException | RuntimeException e) {

@@ -93,7 +93,7 @@ final class StopCommand implements Callable<Integer> {
         int signal = how == null ? Linux.SIGTERM : Linux.signal(how.signal());
         Duration quitAfter = Duration.ofMillis(how == null ? 15_000 : how.quitAfterMillis());
         Duration killAfter = Duration.ofMillis(how == null ? 2_000 : how.killAfterMillis());
-        JobCgroup cgroup = JobCgroup.at(state.get().cgroups());
+        JobCgroup cgroup = state.get().cgroup();
         // Not ours any more (exited, pid reused, rebooted): nothing is signalled but what is left in the cgroup.
         try {
             Stopper.Outcome outcome = Stopper.stop(state.get().process(), signal, quitAfter, killAfter, cgroup, JobProcess.CGROUP_TIMEOUT, fault);
@@ -108,6 +108,7 @@ final class StopCommand implements Callable<Integer> {
                             + " ms of the stop signal and SIGQUIT; it was killed (SIGKILL)");
                 }
             }
+            JobProcess.reportOom(cgroup, log);
             cgroup.remove(JobProcess.CGROUP_TIMEOUT);
             fault.at(Stopper.Phase.CGROUP_REMOVED);
             log.info("deleting-pidfile");

@@ -37,7 +37,8 @@ import java.util.List;
  *       own path instead, so the job is always below bpm's own cgroup (limits nest).</li>
  * </ul>
  * Own paths are taken relative to the hierarchy's mount root, so this also works inside a
- * container that mounts a sub-tree. systemd hosts (bpm's --systemd-cgroup) are not handled here.
+ * container that mounts a sub-tree. Who makes the job's cgroup is the {@link CgroupDriver}'s choice:
+ * this class is the layout, for the cgroupfs driver and for the systemd driver's paths.
  */
 public final class Cgroups {
 
@@ -182,6 +183,11 @@ public final class Cgroups {
     /** Where the pids controller is used; null if this host has none. */
     public Hierarchy pids() {
         return pids;
+    }
+
+    /** This process's cgroup v2 path (its {@code 0::} line in /proc/self/cgroup), or null on pure v1. */
+    public String ownPath() {
+        return unifiedOwn;
     }
 
     /** The cgroup2 mount point, or null. */

@@ -96,12 +96,21 @@ public final class EventLog implements AutoCloseable {
         write("info", event, null);
     }
 
-    /** {@code bpm.COMMAND.EVENT} at level error, with the cause. */
-    public void error(String event, String cause) {
-        write("error", event, cause);
+    /** {@code bpm.COMMAND.EVENT} at level info, with one more data field (e.g. where the job's cgroup is). */
+    public void info(String event, String key, String value) {
+        write("info", event, key, value);
     }
 
-    private synchronized void write(String level, String event, String cause) {
+    /** {@code bpm.COMMAND.EVENT} at level error, with the cause. */
+    public void error(String event, String cause) {
+        write("error", event, "error", cause);
+    }
+
+    private void write(String level, String event, String cause) {
+        write(level, event, "error", cause);
+    }
+
+    private synchronized void write(String level, String event, String key, String cause) {
         if (fd < 0) {
             return;
         }
@@ -120,7 +129,9 @@ public final class EventLog implements AutoCloseable {
             string(b, e.getValue());
         }
         if (cause != null) {
-            b.append(",\"error\":");
+            b.append(',');
+            string(b, key);
+            b.append(':');
             string(b, cause);
         }
         b.append("}}\n");

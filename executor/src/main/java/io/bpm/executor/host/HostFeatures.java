@@ -89,9 +89,27 @@ public final class HostFeatures {
             case HYBRID -> "hybrid (cgroup v1 hierarchies, cgroup2 at " + layout.unifiedMount() + ")";
             case V2 -> "v2 (cgroup2 at " + layout.unifiedMount() + ")";
         };
-        return List.of(new Feature("cgroup", true, version),
+        return List.of(new Feature("cgroup", true, version), driver(),
                 controller("memory", layout.memory(), "memory limits"),
                 controller("pids", layout.pids(), "the processes limit"));
+    }
+
+    /** Who makes the jobs' cgroups here: cgroupfs, or systemd (transient scopes) on a v2 host run by systemd. */
+    private static Feature driver() {
+        try {
+            CgroupDriver driver = CgroupDriver.detect();
+            if (driver instanceof SystemdScope) {
+                try (io.bpm.executor.systemd.Systemd bus = io.bpm.executor.systemd.Systemd.connect()) {
+                    return new Feature("cgroup-driver", true, driver.describe() + " (the system bus answers)");
+                } catch (IOException e) {
+                    return new Feature("cgroup-driver", false, driver.describe() + "; but the system bus does not answer ("
+                            + e.getMessage() + "), so bpm start cannot create scopes");
+                }
+            }
+            return new Feature("cgroup-driver", true, driver.describe());
+        } catch (IOException e) {
+            return new Feature("cgroup-driver", false, e.getMessage());
+        }
     }
 
     private static Feature controller(String name, Cgroups.Hierarchy h, String what) {
@@ -103,7 +121,8 @@ public final class HostFeatures {
     private static Feature swap() {
         return HostFacts.detectSwapAccounting()
                 ? new Feature("swap-accounting", true, "memory limits include swap (memory+swap)")
-                : new Feature("swap-accounting", false, "memory limits do not include swap (cgroup v1: boot with swapaccount=1)");
+                : new Feature("swap-accounting", false, "memory limits do not include swap (cgroup v1: boot with swapaccount=1; "
+                + "cgroup v2: the job's parent cgroup has no memory.swap.max)");
     }
 
     private static Feature seccomp() {

@@ -68,17 +68,28 @@ public final class JobCgroup {
     private final Path pidsDir;
     private final boolean pidsUnified;
     private final List<Path> dirs;
+    private final String unit;
 
     JobCgroup(Path memoryDir, boolean memoryUnified, Path pidsDir, boolean pidsUnified, Path trackDir) {
-        this(memoryDir, memoryUnified, pidsDir, pidsUnified, directories(memoryDir, pidsDir, trackDir));
+        this(memoryDir, memoryUnified, pidsDir, pidsUnified, directories(memoryDir, pidsDir, trackDir), null);
     }
 
-    private JobCgroup(Path memoryDir, boolean memoryUnified, Path pidsDir, boolean pidsUnified, List<Path> dirs) {
+    private JobCgroup(Path memoryDir, boolean memoryUnified, Path pidsDir, boolean pidsUnified, List<Path> dirs, String unit) {
         this.memoryDir = memoryDir;
         this.memoryUnified = memoryUnified;
         this.pidsDir = pidsDir;
         this.pidsUnified = pidsUnified;
         this.dirs = List.copyOf(dirs);
+        this.unit = unit;
+    }
+
+    /**
+     * A systemd scope's cgroup (cgroup v2): systemd made the directory and set the limits as
+     * unit properties; {@link #apply} writes them again (as runc does), {@link #remove} stops
+     * and resets the unit instead of removing the directory itself.
+     */
+    static JobCgroup scope(Path dir, String unit) {
+        return new JobCgroup(dir, true, dir, true, List.of(dir), unit);
     }
 
     private static List<Path> directories(Path memoryDir, Path pidsDir, Path trackDir) {
@@ -100,12 +111,28 @@ public final class JobCgroup {
      * limits can be applied through it).
      */
     public static JobCgroup at(List<Path> dirs) {
-        return new JobCgroup(null, false, null, false, dirs);
+        return at(dirs, null);
+    }
+
+    /** As {@link #at(List)}, for a cgroup that is the systemd scope {@code unit} (null: made by bpm). */
+    public static JobCgroup at(List<Path> dirs, String unit) {
+        return new JobCgroup(null, false, null, false, dirs, unit);
     }
 
     /** The cgroup directories, one per hierarchy, for the state file. */
     public List<Path> paths() {
         return dirs;
+    }
+
+    /** Where the cgroup is, for bpm.log: the systemd scope and its directory, or the directories. */
+    public String describe() {
+        String where = dirs.size() == 1 ? dirs.getFirst().toString() : dirs.toString();
+        return unit == null ? "cgroupfs " + where : "systemd scope " + unit + " at " + where;
+    }
+
+    /** The systemd scope this cgroup is, or null when bpm made the directories itself. */
+    public String unit() {
+        return unit;
     }
 
     /**
@@ -211,8 +238,12 @@ public final class JobCgroup {
         try {
             Files.writeString(subtree, "+" + controller, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
-            throw new IOException("cannot enable the " + controller + " controller in " + subtree + ": "
-                    + HostPreparation.describe(e) + " (cgroup v2 allows it only for a cgroup with no processes of its own)", e);
+            throw new IOException("cannot enable the " + controller + " controller for the job's cgroup in " + subtree + ": "
+                    + HostPreparation.describe(e) + ". cgroup v2 lets a cgroup hand controllers to its children only while it has "
+                    + "no processes of its own, and " + parent + " holds processes (bpm's own cgroup, where bpm and its caller "
+                    + "run). Run bpm from a cgroup that delegates memory and pids (the root cgroup, a container's root, or a "
+                    + "systemd unit with Delegate=yes), or on a host whose PID 1 is systemd, where bpm puts each job in a "
+                    + "transient scope. The job was not started: it never runs without its limits", e);
         }
     }
 
@@ -314,6 +345,9 @@ public final class JobCgroup {
      * @throws IOException naming the directory and what is still in it, after the timeout
      */
     public void remove(Duration timeout) throws IOException {
+        if (unit != null) {
+            SystemdScope.end(unit, dirs.getFirst(), timeout); // systemd owns the directory: it removes it
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Path d : dirs) {
             while (true) {
@@ -332,6 +366,36 @@ public final class JobCgroup {
                 }
             }
         }
+    }
+
+    /**
+     * How many of the job's processes the kernel's OOM killer killed: {@code oom_kill} of
+     * memory.events (v2) or memory.oom_control (v1), summed over the directories; for a systemd
+     * scope whose directory is gone, 1 when systemd recorded the unit's end as {@code oom-kill}.
+     * 0 when nothing was killed, -1 when nothing is left to ask.
+     */
+    public long oomKills() {
+        long total = -1;
+        for (Path d : dirs) {
+            for (String file : List.of("memory.events", "memory.oom_control")) {
+                String text;
+                try {
+                    text = read(d.resolve(file));
+                } catch (IOException e) {
+                    continue;
+                }
+                total = Math.max(total, 0);
+                for (String line : text.split("\n")) {
+                    if (line.startsWith("oom_kill ")) {
+                        total += Long.parseLong(line.substring("oom_kill ".length()).trim());
+                    }
+                }
+            }
+        }
+        if (total < 0 && unit != null) {
+            return SystemdScope.endedByOom(unit) ? 1 : -1;
+        }
+        return total;
     }
 
     /** Whether any of the directories exists. */

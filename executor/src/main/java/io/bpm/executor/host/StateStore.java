@@ -56,10 +56,25 @@ public final class StateStore {
      *
      * @param process the job's init (tini) as it was right after launch
      * @param cgroups the job's cgroup directories, one per hierarchy
+     * @param unit    the job's systemd scope when the systemd driver made its cgroup, else null
      */
-    public record State(ProcessIdentity process, List<Path> cgroups) {
+    public record State(ProcessIdentity process, List<Path> cgroups, String unit) {
         public State {
             cgroups = List.copyOf(cgroups);
+        }
+
+        public State(ProcessIdentity process, List<Path> cgroups) {
+            this(process, cgroups, null);
+        }
+
+        /** What start records for an init in a cgroup. */
+        public static State of(ProcessIdentity process, JobCgroup cgroup) {
+            return new State(process, cgroup.paths(), cgroup.unit());
+        }
+
+        /** The job's cgroup as recorded: enough to list, kill and remove it. */
+        public JobCgroup cgroup() {
+            return JobCgroup.at(cgroups, unit);
         }
     }
 
@@ -171,6 +186,9 @@ public final class StateStore {
         for (Path c : s.cgroups()) {
             b.append("cgroup ").append(oneLine("cgroup path", c.toString())).append('\n');
         }
+        if (s.unit() != null) {
+            b.append("unit ").append(oneLine("systemd unit", s.unit())).append('\n');
+        }
         return b.toString();
     }
 
@@ -183,6 +201,7 @@ public final class StateStore {
         long start = -1;
         String boot = null;
         List<Path> cgroups = new ArrayList<>();
+        String unit = null;
         for (int i = 1; i < lines.length; i++) {
             String line = lines[i];
             if (line.isEmpty() && i == lines.length - 1) {
@@ -205,6 +224,16 @@ public final class StateStore {
                         boot = value;
                     }
                     case "cgroup" -> cgroups.add(Path.of(value));
+                    case "unit" -> {
+                        if (unit != null) {
+                            throw new IllegalArgumentException("repeated");
+                        }
+                        if (!isScopeName(value)) {
+                            // never let a state file make stop end some other unit
+                            throw new IllegalArgumentException("not a scope name: " + value);
+                        }
+                        unit = value;
+                    }
                     default -> throw new IllegalArgumentException("unknown key");
                 }
             } catch (IllegalArgumentException e) {
@@ -214,7 +243,22 @@ public final class StateStore {
         if (pid <= 0 || start < 0 || boot == null || boot.isEmpty()) {
             throw new StateFormatException(file, lines.length, "pid, start-time and boot-id are required");
         }
-        return new State(new ProcessIdentity(pid, start, boot), cgroups);
+        return new State(new ProcessIdentity(pid, start, boot), cgroups, unit);
+    }
+
+    /** A systemd scope's name: {@code [A-Za-z0-9_.:-]+} ending in {@code .scope}. */
+    static boolean isScopeName(String s) {
+        if (!s.endsWith(".scope") || s.length() == ".scope".length()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':'
+                    || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long once(long old, long value) {

@@ -2,11 +2,13 @@ package io.bpm.executor.launch;
 
 import io.bpm.executor.host.Binding;
 import io.bpm.executor.host.BoundPlan;
+import io.bpm.executor.host.CgroupDriver;
 import io.bpm.executor.host.Cgroups;
 import io.bpm.executor.host.HostPreparation;
 import io.bpm.executor.host.JobCgroup;
 import io.bpm.executor.host.Mounter;
 import io.bpm.executor.host.PreparationException;
+import io.bpm.executor.host.SystemdScope;
 import io.bpm.executor.plan.Header;
 import io.bpm.executor.plan.HostFacts;
 import io.bpm.executor.plan.InvalidPlanException;
@@ -70,9 +72,9 @@ public final class LaunchPlan {
     /**
      * How to launch.
      *
-     * @param cgroupParent the cgroup path the job's cgroup is made under in each hierarchy
-     *                     ({@code "/"}: the hierarchies' roots); null: this process's own cgroup,
-     *                     bpm's naming ({@link Cgroups#job(String)})
+     * @param cgroupParent the cgroup path the job's cgroup is made under in each hierarchy by the
+     *                     cgroupfs driver ({@code "/"}: the hierarchies' roots); null: the driver
+     *                     this host calls for ({@link CgroupDriver#detect()}), bpm's naming
      * @param seccomp      the seccomp compiler; null refuses every plan with a seccomp step
      * @param mounter      the host mount(2) calls for {@code share} steps
      * @param host         the host's view for tape building
@@ -176,6 +178,7 @@ public final class LaunchPlan {
 
         List<Integer> fds = new ArrayList<>();
         JobCgroup cgroup = null;
+        CgroupDriver.Placement placement = null;
         boolean created = false;
         boolean done = false;
         long t2 = t1;
@@ -207,12 +210,10 @@ public final class LaunchPlan {
             options.fault().at(Phase.HOOKED);
             t2 = System.nanoTime();
 
-            Cgroups layout = Cgroups.detect();
-            cgroup = options.cgroupParent() == null ? layout.job(bound.containerId())
-                    : layout.job(options.cgroupParent(), bound.containerId());
-            cgroup.create();
+            placement = driver(options).create(bound.containerId(), "bpm " + who + " (" + bound.containerId() + ")",
+                    bound.cgroupLimits());
+            cgroup = placement.cgroup();
             created = true;
-            cgroup.apply(bound.cgroupLimits());
             options.fault().at(Phase.CGROUP);
             t3 = System.nanoTime();
 
@@ -261,6 +262,9 @@ public final class LaunchPlan {
             for (int fd : fds) {
                 Sys.raw(Nr.CLOSE, fd);
             }
+            if (placement != null) {
+                placement.close(); // the init is in the cgroup (or never came): the placeholder goes
+            }
             if (!done && created) {
                 try {
                     cgroup.kill(Duration.ofSeconds(5), JobCgroup.Killer.SIGKILL);
@@ -289,12 +293,21 @@ public final class LaunchPlan {
             out.add("  " + line);
         }
         try {
-            Cgroups layout = Cgroups.detect();
-            JobCgroup cgroup = options.cgroupParent() == null ? layout.job(bound.containerId())
-                    : layout.job(options.cgroupParent(), bound.containerId());
-            out.add("# the job's cgroup (created, its cgroup lines written, removed at stop):");
-            for (Path d : cgroup.paths()) {
-                out.add("  mkdir " + d);
+            CgroupDriver driver = driver(options);
+            JobCgroup cgroup = driver.locate(bound.containerId());
+            out.add("# the job's cgroup, by the cgroup driver of this host: " + driver.describe());
+            if (driver instanceof SystemdScope systemd) {
+                out.add("  StartTransientUnit(\"" + cgroup.unit() + "\", \"replace\") around a placeholder process, "
+                        + "then the job joins " + cgroup.paths().getFirst() + "; ended and reset at stop:");
+                for (String property : systemd.describe(bound.containerId(), "bpm " + who + " (" + bound.containerId() + ")",
+                        bound.cgroupLimits())) {
+                    out.add("    " + property);
+                }
+            } else {
+                out.add("  (created, its cgroup lines written, removed at stop)");
+                for (Path d : cgroup.paths()) {
+                    out.add("  mkdir " + d);
+                }
             }
             int next = 3;
             int stdin = next++;
@@ -332,6 +345,12 @@ public final class LaunchPlan {
             throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
         }
         return out;
+    }
+
+    /** The cgroupfs driver under the options' parent, else the driver this host calls for. */
+    private static CgroupDriver driver(Options options) throws IOException {
+        return options.cgroupParent() == null ? CgroupDriver.detect()
+                : new CgroupDriver.Cgroupfs(Cgroups.detect(), options.cgroupParent());
     }
 
     /** The plan verified again (it may come from a cache or a saved state) and bound to this host. */

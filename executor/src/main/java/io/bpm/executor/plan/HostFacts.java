@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -200,10 +201,10 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
     // ------------------------------------------------------------------------------ features
 
     /**
-     * bpm's swap-limit detection (§4.10): on a unified cgroup v2 host, whether
-     * /sys/fs/cgroup/memory.swap.max exists; on cgroup v1, whether the memory hierarchy has
-     * memory.memsw.limit_in_bytes (kernel swapaccount=1). No memory hierarchy at all (bpm fails
-     * the command there) reads as false.
+     * Swap-limit detection: on cgroup v1 as bpm's (§4.10), whether the memory hierarchy has
+     * memory.memsw.limit_in_bytes (kernel swapaccount=1); on a unified cgroup v2 host, whether
+     * the job's parent cgroup has memory.swap.max ({@link #v2SwapLimitable}; bpm 1.4 asks the root
+     * cgroup, which never has it). No memory hierarchy at all reads as false.
      */
     public static boolean detectSwapAccounting() {
         List<String[]> mounts;
@@ -223,9 +224,54 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
             }
         }
         if ("cgroup2".equals(cgroupRootType)) {
-            return pathExists("/sys/fs/cgroup/memory.swap.max");
+            return v2SwapLimitable(Path.of("/sys/fs/cgroup"), ownCgroup(), Files.isDirectory(SYSTEMD_RUNNING, LinkOption.NOFOLLOW_LINKS));
         }
         return memoryV1 != null && pathExists(memoryV1 + "/memory.memsw.limit_in_bytes");
+    }
+
+    /** systemd runs the host when this is a directory (bpm's and runc's test); then jobs go in transient scopes. */
+    public static final Path SYSTEMD_RUNNING = Path.of("/run/systemd/system");
+
+    /**
+     * Whether a job's cgroup on a pure cgroup v2 host can limit swap: whether the cgroup the
+     * job's goes below (the scope's slice under systemd, else bpm's own cgroup) has
+     * {@code memory.swap.max}. bpm 1.4 looks at the root cgroup, which never has the file, and
+     * so never limits swap on a real VM: a job over its memory limit swaps instead of being
+     * OOM-killed. The root cannot answer for itself, so there a child cgroup that has the
+     * memory controller answers (the kernel gives every such cgroup the file unless swap
+     * accounting is off).
+     */
+    static boolean v2SwapLimitable(Path mount, String ownCgroup, boolean systemd) {
+        String own = ownCgroup == null ? "/" : ownCgroup;
+        String parent = systemd ? ScopeName.of(own, "x").slicePath() : HostPath.clean("/".concat(own));
+        Path dir = parent.equals("/") ? mount : mount.resolve(parent.substring(1));
+        if (!dir.equals(mount)) {
+            return Files.exists(dir.resolve("memory.swap.max"), LinkOption.NOFOLLOW_LINKS);
+        }
+        try (java.nio.file.DirectoryStream<Path> children = Files.newDirectoryStream(mount)) {
+            for (Path child : children) {
+                if (Files.exists(child.resolve("memory.max"), LinkOption.NOFOLLOW_LINKS)) {
+                    return Files.exists(child.resolve("memory.swap.max"), LinkOption.NOFOLLOW_LINKS);
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** This process's cgroup v2 path (its {@code 0::} line), or null. */
+    static String ownCgroup() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("0::")) {
+                    return line.substring(3);
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: the root
+        }
+        return null;
     }
 
     /** bpm's seccomp detection: supported unless a Rosetta binfmt_misc handler is registered. */
