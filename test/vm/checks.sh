@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/vm/checks.sh MODE OUT: the lifecycle checks bin/vm-test runs inside the v2vm guest, as
+# test/vm/checks.sh MODE OUT [CHECK...]: the lifecycle checks bin/vm-test runs inside the v2vm guest, as
 # root, against this checkout's bin/bpm. MODE is cgroupfs (busybox init, pure cgroup v2, this
 # script in the root cgroup) or systemd (systemd PID 1, this script in the service cgroup
 # /system.slice/v2vm-command.service, as monit.service on a Noble stemcell). OUT is a directory
@@ -247,7 +247,7 @@ check_features() {
   local cg; cg=$(grep '^cgroup ' "$BOUT")
   [[ $cg == *v2* ]] || bad "bpm features' cgroup line does not say v2: '$cg'"
   [ "$MODE" != systemd ] || grep -qi systemd "$BOUT" || bad "bpm features does not mention systemd: $(grep -i cgroup "$BOUT" | tr -s ' ' | tr '\n' '|')"
-  note "$(echo "$cg" | tr -s ' ')"
+  note "$(echo "$cg" | tr -s ' '); $(grep '^cgroup-driver ' "$BOUT" | tr -s ' ')"
   end
 }
 
@@ -537,16 +537,17 @@ EOF
 
 unset SWAP
 echo "vm-test $MODE: guest $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo) MiB, this shell in cgroup $(cgroup_of $$), $(stat -fc %T /sys/fs/cgroup), systemd PID 1: $([ -d /run/systemd/system ] && echo yes || echo no)"
-check_start_stop_list
-check_features
-check_run
-check_oom
-check_processes
-check_open_files
-check_stop_escalation
-check_faults
-check_boot_storm
-if [ "$MODE" = systemd ]; then check_monit; else skip monit "cgroupfs mode has no systemd to run monit as a service (the systemd mode does)"; fi
+# all checks, or those named after OUT (BPM_VM_CHECKS of bin/vm-test), e.g. "boot_storm monit"
+ALL="start_stop_list features run oom processes open_files stop_escalation faults boot_storm monit"
+CHECKS="${*:3}"
+for c in ${CHECKS:-$ALL}; do
+  case " $ALL " in *" $c "*) ;; *) echo "checks.sh: no check $c (checks: $ALL)" >&2; exit 2 ;; esac
+  if [ $c = monit ] && [ "$MODE" != systemd ]; then
+    skip monit "cgroupfs mode has no systemd to run monit as a service (the systemd mode does)"
+  else
+    check_$c
+  fi
+done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
 echo "$NPASS $NFAIL $NSKIP $(median "${START_MS[@]}") $(median "${STOP_MS[@]}") ${#START_MS[@]} ${#STOP_MS[@]}" >"$OUT/result"
