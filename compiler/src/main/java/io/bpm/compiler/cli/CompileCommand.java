@@ -7,6 +7,10 @@ import io.bpm.compiler.plan.LowerOptions;
 import io.bpm.compiler.plan.Lowering;
 import io.bpm.compiler.plan.OciExport;
 import io.bpm.compiler.plan.PlanJson;
+import io.bpm.compiler.release.Engines;
+import io.bpm.compiler.release.JobSpec;
+import io.bpm.compiler.release.ReleaseLint;
+import io.bpm.compiler.release.ValuesFile;
 import io.bpm.compiler.report.TextReport;
 import io.bpm.compiler.source.SourceFile;
 import io.bpm.compiler.source.SourceLoader;
@@ -33,7 +37,11 @@ import picocli.CommandLine.Parameters;
                 + "(or of --process): every directory, mount, limit, credential and the command line, in the order "
                 + "the executor applies them, each line with the place in bpm.yml that caused it. See bpm-plan(5).",
                 "",
-                "Findings go to standard error; with an error no plan is printed."},
+                "Findings go to standard error; with an error no plan is printed.",
+                "",
+                "PATH may be a release directory (jobs/JOB/spec, as checked in) with --job JOB: the job's bpm.yml template is rendered "
+                        + "as the BOSH director renders it (values from --properties, else the spec's defaults; see bpm lint --help) and its plans printed, "
+                        + "so a release's CI can diff them between commits."},
         footer = {"", "Exit status: 0 plan printed, 1 errors in bpm.yml (or no such process), 2 usage or I/O problem."})
 final class CompileCommand implements Callable<Integer> {
 
@@ -57,13 +65,21 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--oci-user", paramLabel = "UID:GID", description = "For --format oci on a host without the vcap user: the ids to run as.")
     String ociUser;
 
-    @Parameters(paramLabel = "PATH", arity = "1", description = "The bpm.yml to compile.")
+    @Option(names = "--properties", paramLabel = "FILE", description = "For a release directory: the job's property values, spec values and link stubs (YAML; see bpm lint --help).")
+    Path properties;
+
+    @Parameters(paramLabel = "PATH", arity = "1", description = "The bpm.yml to compile, or a release directory (jobs/JOB/spec, with --job): the job's bpm.yml template is rendered first.")
     Path path;
 
     @Override
     public Integer call() {
         PrintStream out = System.out;
         PrintStream err = System.err;
+        if (Files.isDirectory(path) && ReleaseLint.isRelease(path)) return compileRelease(out, err);
+        if (properties != null) {
+            err.println("bpm compile: --properties is for a release directory (jobs/JOB/spec ...), and " + path + " is not one");
+            return 2;
+        }
         SourceFile source;
         try {
             if (Files.isDirectory(path)) {
@@ -93,6 +109,42 @@ final class CompileCommand implements Callable<Integer> {
         List<Diagnostic> findings = checked.diagnostics();
         if (!findings.isEmpty()) new TextReport(false).print(findings, Map.of(source.displayName(), source), 1, err);
         if (checked.hasErrors()) return 1;
+        return lowerAndPrint(checked, jobName, out, err);
+    }
+
+    /** A job of a release checkout: its bpm.yml template rendered (as bpm lint does), then compiled. */
+    private Integer compileRelease(PrintStream out, PrintStream err) {
+        ReleaseLint.Result result;
+        try {
+            java.util.List<String> jobs = ReleaseLint.jobs(path);
+            if (job == null || !jobs.contains(job)) {
+                err.println("bpm compile: " + path + " is a release directory: name the job with --job (" + (job == null ? "" : "no job '" + job + "'; ")
+                        + "jobs: " + String.join(", ", jobs) + ")");
+                return 2;
+            }
+            ValuesFile values = properties == null ? ValuesFile.EMPTY : ValuesFile.read(properties, new java.util.HashSet<>(jobs));
+            result = ReleaseLint.lint(path, new ReleaseLint.Options(compat, job, values, properties == null ? null : properties.toString()));
+        } catch (JobSpec.Invalid e) {
+            err.println("bpm compile: --properties " + properties + (e.line() > 0 ? ":" + e.line() : "") + ": " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("bpm compile: " + path + ": " + Main.rootCause(e));
+            return 2;
+        } catch (Engines.Unavailable e) {
+            err.println("bpm compile: " + e.getMessage());
+            return 2;
+        }
+        if (!result.diagnostics().isEmpty()) new TextReport(false).print(result.diagnostics(), result.sources(), result.checked(), err);
+        if (result.diagnostics().stream().anyMatch(d -> d.severity() == io.bpm.compiler.diag.Severity.ERROR)) return 1;
+        ReleaseLint.Job rendered = result.jobs().getFirst();
+        if (rendered.bpm().isEmpty()) {
+            err.println("bpm compile: job '" + job + "' renders no bpm.yml (see the findings above), so there is no plan");
+            return 1;
+        }
+        return lowerAndPrint(rendered.bpm().get(), job, out, err);
+    }
+
+    private Integer lowerAndPrint(Frontend.Result checked, String jobName, PrintStream out, PrintStream err) {
         if (checked.config().map(c -> c.processes().isEmpty()).orElse(true)) {
             err.println("bpm compile: " + path + " defines no process, so there is no plan");
             return 1;

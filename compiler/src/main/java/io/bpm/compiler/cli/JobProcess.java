@@ -64,6 +64,9 @@ final class JobProcess {
     final HostFacts facts;
     final String containerId;
 
+    /** The bpm.log {@link #events} opened last, where {@link #plan} logs the findings of a compile. */
+    private EventLog log;
+
     private JobProcess(String job, String process, HostFacts facts) {
         this.job = job;
         this.process = process;
@@ -162,6 +165,7 @@ final class JobProcess {
             }
             err.println("bpm " + command + ": warning: " + log.problem());
         }
+        this.log = log;
         return log;
     }
 
@@ -269,6 +273,23 @@ final class JobProcess {
     }
 
     /**
+     * The findings of a compile that did not stop the command (what bpm 1.4 starts, this bpm
+     * starts): on err as lint prints them, and in bpm.log, each with its code.
+     */
+    private void report(java.util.List<io.bpm.compiler.diag.Diagnostic> findings, String command, PrintStream err) {
+        if (findings.isEmpty()) return;
+        new TextReport(false).print(findings, Map.of(), 1, err);
+        err.println("bpm " + command + ": " + who() + " goes on: bpm 1.4 starts this configuration too (bpm lint shows the findings)");
+        if (log != null) findings.forEach(d -> log.warning("config-" + d.severity().word(), finding(d)));
+    }
+
+    /** One finding on one line, with its code, for bpm.log. */
+    static String finding(io.bpm.compiler.diag.Diagnostic d) {
+        return d.file() + ":" + d.span().line() + ":" + d.span().column() + ": " + d.severity().word() + "[" + d.rule().code() + "]: "
+                + d.message();
+    }
+
+    /**
      * The verified plan: cached or compiled from bpm.yml, with run's arguments added. Compile
      * findings are printed on err.
      *
@@ -283,10 +304,13 @@ final class JobProcess {
         }
         PlanCache cache = new PlanCache(path("data/bpm/plans/" + containerId));
         try {
-            return arguments.isEmpty() && cached ? PlanSource.forStart(yml, job, process, init, cache)
+            PlanSource.Provided provided = arguments.isEmpty() && cached ? PlanSource.forStart(yml, job, process, init, cache)
                     : PlanSource.forRun(yml, job, process, init, arguments);
+            report(provided.findings(), command, err);
+            return provided;
         } catch (PlanSource.CompileFailure e) {
             if (!e.diagnostics().isEmpty()) new TextReport(false).print(e.diagnostics(), Map.of(), 1, err);
+            if (log != null) e.diagnostics().forEach(d -> log.error("config-error", finding(d)));
             throw new Failed("failed to " + command + " " + who() + ": " + e.getMessage());
         } catch (IllegalArgumentException | InvalidPlanException e) {
             throw new Failed("failed to " + command + " " + who() + ": cannot compile " + yml + ": " + e.getMessage());

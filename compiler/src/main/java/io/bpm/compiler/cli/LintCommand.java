@@ -5,6 +5,10 @@ import io.bpm.compiler.Version;
 import io.bpm.compiler.diag.Diagnostic;
 import io.bpm.compiler.diag.Severity;
 import io.bpm.compiler.monit.MonitLint;
+import io.bpm.compiler.release.Engines;
+import io.bpm.compiler.release.JobSpec;
+import io.bpm.compiler.release.ReleaseLint;
+import io.bpm.compiler.release.ValuesFile;
 import io.bpm.compiler.report.JsonReport;
 import io.bpm.compiler.report.Report;
 import io.bpm.compiler.report.SarifReport;
@@ -35,7 +39,14 @@ import picocli.CommandLine.Parameters;
                 "",
                 "PATH is a bpm.yml (any file name) or a directory searched recursively for bpm.yml and *.bpm.yml files.",
                 "The job's monit file (jobs/JOB/monit for jobs/JOB/config/bpm.yml, X.monit beside X.bpm.yml, or --monit FILE) is checked with it; a monit file given alone (monit, *.monit) is checked without its bpm.yml.",
-                "The job name comes from --job, else from a jobs/JOB/... path, else from a JOB.bpm.yml (or JOB--VARIANT.bpm.yml) file name."},
+                "The job name comes from --job, else from a jobs/JOB/... path, else from a JOB.bpm.yml (or JOB--VARIANT.bpm.yml) file name.",
+                "",
+                "A release directory (jobs/JOB/spec, as checked in) is checked as the BOSH director would deploy it: for each job (or --job), "
+                        + "the template its spec renders to config/bpm.yml and its monit file are rendered (ERB, trim mode '-', on JRuby) "
+                        + "with the property values of --properties, else the spec's defaults, and checked as rendered files; findings point at template lines. "
+                        + "A job without a bpm.yml template is listed as skipped (BPM606). Rendering reaches no file, process or network and is bounded in time and output.",
+                "spec.* defaults (as bosh-template's test API): name and job.name the job's name, index 0, id xxxxxx-xxxxxxxx-xxxxx, address my.bosh.com, "
+                        + "az az1, deployment my-deployment, ip 192.168.0.0, networks {network1: {foo: bar, ip: 192.168.0.0}}, bootstrap false."},
         footer = {"", "Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.",
                 "Every finding has a stable code (BPMnnn); see bpm(1) for the list."})
 final class LintCommand implements Callable<Integer> {
@@ -59,7 +70,11 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = "--monit", paramLabel = "FILE", description = "The job's monit file, checked with the one bpm.yml given (default: jobs/JOB/monit for jobs/JOB/config/bpm.yml, X.monit beside X.bpm.yml, when it exists).")
     Path monit;
 
-    @Parameters(paramLabel = "PATH", arity = "1..*", description = "bpm.yml files, monit files (monit, *.monit) or directories to check.")
+    @Option(names = "--properties", paramLabel = "FILE", description = "For a release directory: property values as a deployment gives them (YAML; one job's, or JOB: {...} per job), "
+            + "optionally with spec: values and links: stubs (a link's properties, instances, address). Default: the spec's defaults only.")
+    Path properties;
+
+    @Parameters(paramLabel = "PATH", arity = "1..*", description = "bpm.yml files, monit files (monit, *.monit), directories to search, or release directories (jobs/JOB/spec) whose templates are rendered and checked.")
     List<Path> paths;
 
     @Override
@@ -69,8 +84,13 @@ final class LintCommand implements Callable<Integer> {
         List<Path> files = new ArrayList<>();
         List<Path> loneMonitFiles = new ArrayList<>();
         boolean ioProblem = false;
+        List<Path> releases = new ArrayList<>();
         for (Path p : paths) {
             try {
+                if (Files.isDirectory(p) && ReleaseLint.isRelease(p)) {
+                    releases.add(p); // templates, not rendered files: rendered below
+                    continue;
+                }
                 if (MonitLint.isMonitFile(p) && !Files.isDirectory(p)) {
                     if (!Files.exists(p)) throw new NoSuchFileException(p.toString());
                     loneMonitFiles.add(p);
@@ -96,10 +116,42 @@ final class LintCommand implements Callable<Integer> {
                     + (loneMonitFiles.isEmpty() ? "" : " and " + loneMonitFiles.size() + " monit file(s)") + ")");
             return 2;
         }
+        if (properties != null && releases.isEmpty()) {
+            err.println("bpm lint: --properties is for a release directory (jobs/JOB/spec ...); none was given");
+            return 2;
+        }
         List<Diagnostic> all = new ArrayList<>();
         Map<String, SourceFile> sources = new LinkedHashMap<>();
         Set<Path> monitDone = new HashSet<>();
         int checked = 0;
+        for (Path release : releases) {
+            try {
+                List<String> jobs = ReleaseLint.jobs(release);
+                if (job != null && !jobs.contains(job)) {
+                    err.println("bpm lint: " + release + " has no job '" + job + "' (jobs: " + String.join(", ", jobs) + ")");
+                    ioProblem = true;
+                    continue;
+                }
+                ValuesFile values = properties == null ? ValuesFile.EMPTY : ValuesFile.read(properties, new HashSet<>(jobs));
+                ReleaseLint.Result r = ReleaseLint.lint(release, new ReleaseLint.Options(compat, job, values,
+                        properties == null ? null : properties.toString()));
+                all.addAll(r.diagnostics());
+                sources.putAll(r.sources());
+                checked += r.checked();
+            } catch (JobSpec.Invalid e) {
+                err.println("bpm lint: --properties " + properties + (e.line() > 0 ? ":" + e.line() : "") + ": " + e.getMessage());
+                return 2;
+            } catch (NoSuchFileException e) {
+                err.println("bpm lint: " + e.getFile() + ": no such file or directory");
+                ioProblem = true;
+            } catch (IOException e) {
+                err.println("bpm lint: " + release + ": " + Main.rootCause(e));
+                ioProblem = true;
+            } catch (Engines.Unavailable e) {
+                err.println("bpm lint: " + e.getMessage());
+                return 2;
+            }
+        }
         for (Path f : files) {
             String display = f.toString();
             String jobName = job != null ? job : JobName.of(f);

@@ -364,7 +364,7 @@ class OpsCommandsTest {
         JobHost.Result json = h.bpm("features", "--json");
         assertEquals(0, json.code(), json.err());
         JsonNode f = new ObjectMapper().readTree(json.out());
-        for (String key : List.of("kernel", "cgroup", "memory", "pids", "swap-accounting", "seccomp", "clone3", "pidfd_open", "vcap",
+        for (String key : List.of("kernel", "cgroup", "cgroup-driver", "memory", "pids", "swap-accounting", "seccomp", "clone3", "pidfd_open", "vcap",
                 "init", "root")) {
             assertTrue(f.has(key), key + " in " + json.out());
         }

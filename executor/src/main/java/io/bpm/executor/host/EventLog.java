@@ -93,24 +93,25 @@ public final class EventLog implements AutoCloseable {
 
     /** {@code bpm.COMMAND.EVENT} at level info. */
     public void info(String event) {
-        write("info", event, null);
+        write("info", event, null, null);
+    }
+
+    /** {@code bpm.COMMAND.EVENT} at level warn, with what is wrong (e.g. a finding of bpm.yml and its code). */
+    public void warning(String event, String detail) {
+        write("warn", event, detail, "warning");
     }
 
     /** {@code bpm.COMMAND.EVENT} at level info, with one more data field (e.g. where the job's cgroup is). */
     public void info(String event, String key, String value) {
-        write("info", event, key, value);
+        write("info", event, value, key);
     }
 
     /** {@code bpm.COMMAND.EVENT} at level error, with the cause. */
     public void error(String event, String cause) {
-        write("error", event, "error", cause);
+        write("error", event, cause, "error");
     }
 
-    private void write(String level, String event, String cause) {
-        write(level, event, "error", cause);
-    }
-
-    private synchronized void write(String level, String event, String key, String cause) {
+    private synchronized void write(String level, String event, String cause, String causeKey) {
         if (fd < 0) {
             return;
         }
@@ -129,9 +130,7 @@ public final class EventLog implements AutoCloseable {
             string(b, e.getValue());
         }
         if (cause != null) {
-            b.append(',');
-            string(b, key);
-            b.append(':');
+            b.append(",\"").append(causeKey).append("\":");
             string(b, cause);
         }
         b.append("}}\n");

@@ -257,7 +257,18 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
         } catch (IOException e) {
             return false;
         }
-        return false;
+        // no child has the memory controller yet (bpm enables it for the job's cgroup): the root
+        // offers it, the kernel has swap, and nothing turned swap accounting off
+        String controllers;
+        String cmdline;
+        try {
+            controllers = Files.readString(mount.resolve("cgroup.controllers"), StandardCharsets.US_ASCII);
+            cmdline = Files.readString(Path.of("/proc/cmdline"), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return false;
+        }
+        return List.of(controllers.trim().split("\\s+")).contains("memory") && pathExists("/proc/swaps")
+                && !List.of(cmdline.trim().split("\\s+")).contains("swapaccount=0") && !cmdline.contains("noswap");
     }
 
     /** This process's cgroup v2 path (its {@code 0::} line), or null. */

@@ -58,5 +58,13 @@ class ScopeNameTest {
         assertEquals(true, HostFacts.v2SwapLimitable(dir, "/", false));
         Files.delete(dir.resolve("system.slice/memory.swap.max"));
         assertEquals(false, HostFacts.v2SwapLimitable(dir, "/", false)); // swapaccount=0: no child has the file
+        // a root whose children have no memory controller yet: the root's controllers and the kernel answer
+        Path bare = Files.createDirectories(dir.resolve("bare"));
+        assertEquals(false, HostFacts.v2SwapLimitable(bare, "/", false));   // no memory controller at all
+        Files.writeString(bare.resolve("cgroup.controllers"), "cpu memory pids\n");
+        String cmdline = Files.readString(Path.of("/proc/cmdline"));
+        boolean kernelAccountsSwap = Files.exists(Path.of("/proc/swaps")) && !cmdline.contains("swapaccount=0")
+                && !cmdline.contains("noswap");
+        assertEquals(kernelAccountsSwap, HostFacts.v2SwapLimitable(bare, "/", false));
     }
 }
