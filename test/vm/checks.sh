@@ -39,7 +39,7 @@ CHECK="" PROBLEMS=() NOTES=() JOBS=()
 begin() { CHECK=$1; PROBLEMS=(); NOTES=(); JOBS=(); echo "== $CHECK" >>"$OUT/details.log"; }
 bad() { PROBLEMS+=("$*"); echo "problem: $*" >>"$OUT/details.log"; }
 note() { NOTES+=("$*"); }
-joined() { local IFS=';'; local s="$*"; echo "${s//;/; }"; }
+joined() { local out="" n; for n; do out+="${out:+; }$n"; done; echo "$out"; }
 # ends the check: what its jobs left fails it, then PASS or FAIL with what was seen
 end() {
   left "${JOBS[@]}"
