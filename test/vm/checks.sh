@@ -434,7 +434,10 @@ check_boot_storm() {
   d=$(mktemp -d)
   for i in $(seq -w 1 20); do mkjob "storm-$i" "#!/bin/sh
 $STAYS"; done
+  local kills; kills=$(dmesg 2>/dev/null | grep -c "Killed process")
   at_once start "$d"; s1=$MS
+  kills=$(($(dmesg 2>/dev/null | grep -c "Killed process") - kills))
+  [ $kills = 0 ] || bad "the guest's OOM killer killed $kills processes during the starts ($(free -m | awk '/Mem:/ {print $2}') MiB; V2VM_MEM): $(dmesg | grep "Killed process" | tail -n 3 | tr '\n' ' ')"
   for i in $(seq -w 1 20); do wait_for 60 is_live "storm-$i" && n=$((n + 1)); done
   [ $n = 20 ] || bad "$n of 20 jobs running"
   for i in $(seq -w 1 20); do [ "$(instances "storm-$i")" = 1 ] || bad "storm-$i: $(instances "storm-$i") instances"; done
