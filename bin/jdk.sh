@@ -39,10 +39,23 @@ bpm_utf8_locale() {
   if [ -n "${LC_ALL:-}" ]; then export LANG="$LC_ALL"; unset LC_ALL; fi
   export LC_CTYPE=C.UTF-8
 }
-# What an AOT cache is valid for: the JDK and every jar of the class path, by size and mtime.
-# JDK 25 checks its own version, but it uses the cached classes of a jar that was rebuilt
-# since (measured): so bin/bpm compares this key with the one bin/aot-train saved.
+# What an AOT cache is valid for: the JDK, the CPU's features and every jar of the class path, by
+# size and mtime. JDK 25 checks its own version, but it uses the cached classes of a jar that was
+# rebuilt since (measured), and a cache trained on a CPU with more features than this one's
+# crashes the JVM with SIGILL (JDK 25.0.3 on qemu64: ../shared/reference/noble-facts.md): so
+# bin/bpm compares this key with the one bin/aot-train saved.
 bpm_aot_key() { # $1 = compiler/target
   printf '%s\n' "$JAVA_HOME"
+  printf 'cpu%s\n' "$(bpm_cpu_flags)"
   stat -c '%n %s %.9Y' "$1/bpm-compiler.jar" "$1"/lib/*.jar
+}
+# The CPU's feature flags as the kernel reports them (x86 "flags", arm64 "Features"): the first such
+# line of /proc/cpuinfo, read with the shell's own read (no process), the line itself rather than a
+# hash of it (a hash would cost a process or a slow shell loop; the text compares as well).
+bpm_cpu_flags() {
+  local line
+  [ -r /proc/cpuinfo ] || return 0
+  while IFS= read -r line; do
+    case $line in flags*|Features*) printf '%s' "${line#*:}"; return 0 ;; esac
+  done < /proc/cpuinfo
 }
