@@ -76,7 +76,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         java.io.PrintWriter err = cmd.getErr();
         CommandLine.Help help = cmd.getHelp();
         err.print(help.synopsisHeading() + help.synopsis(0));
-        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        suggestion(ex, spec).ifPresent(s -> err.println("Did you mean: " + s + "?"));
         err.println("See '" + spec.qualifiedName() + " --help'.");   // every command has --help
         String prefix = spec.userObject() instanceof OperatorCommand ? OperatorCommand.ERROR : spec.qualifiedName() + ": ";
         if (ex instanceof CommandLine.MissingParameterException missing && missing.getMissing().stream().anyMatch(JobArguments::isJob)) {
@@ -87,6 +87,22 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         err.println(prefix + ex.getMessage());
         err.flush();
         return 2;
+    }
+
+    /**
+     * The one command or option close to what was typed (DidYouMean: edit distance), or none:
+     * picocli's own suggestions name commands that merely share letters ({@code bpm frobnicate}
+     * got "Did you mean: bpm features?").
+     */
+    static java.util.Optional<String> suggestion(CommandLine.ParameterException ex, CommandLine.Model.CommandSpec spec) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) return java.util.Optional.empty();
+        String typed = u.getUnmatched().getFirst();
+        if (typed.startsWith("-")) {
+            String name = typed.contains("=") ? typed.substring(0, typed.indexOf('=')) : typed;
+            return io.bpm.compiler.rules.DidYouMean.suggest(name, spec.optionsMap().keySet().stream()
+                    .filter(o -> o.startsWith("--")).toList());
+        }
+        return io.bpm.compiler.rules.DidYouMean.suggest(typed, spec.subcommands().keySet()).map(c -> spec.qualifiedName() + " " + c);
     }
 
     static String rootCause(Throwable t) {
