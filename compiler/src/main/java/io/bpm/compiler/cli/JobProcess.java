@@ -223,7 +223,15 @@ final class JobProcess {
      * a job that died at its memory limit is otherwise only a missing process.
      */
     static void reportOom(JobCgroup cgroup, EventLog log) {
-        long kills = cgroup.oomKills();
+        reportOom(cgroup, log, -1);
+    }
+
+    /**
+     * As {@link #reportOom(JobCgroup, EventLog)}, with a count read earlier, while the job still
+     * ran: a systemd scope's cgroup goes with the job's last process, memory.events with it.
+     */
+    static void reportOom(JobCgroup cgroup, EventLog log, long readBefore) {
+        long kills = Math.max(readBefore, cgroup.oomKills());
         if (kills > 0) {
             log.error("oom-killed", kills + " process" + (kills == 1 ? " was" : "es were")
                     + " killed by the kernel's OOM killer at the job's memory limit (limits.memory)");

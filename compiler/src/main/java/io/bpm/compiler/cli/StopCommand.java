@@ -103,6 +103,7 @@ final class StopCommand implements Callable<Integer> {
         Duration killAfter = Duration.ofMillis(how == null ? 2_000 : how.killAfterMillis());
         JobCgroup cgroup = state.get().cgroup();
         // Not ours any more (exited, pid reused, rebooted): nothing is signalled but what is left in the cgroup.
+        long oomBefore = cgroup.oomKills(); // while the job runs: systemd removes a scope's cgroup with its last process
         try {
             Stopper.Outcome outcome = Stopper.stop(state.get().process(), signal, quitAfter, killAfter, cgroup, JobProcess.CGROUP_TIMEOUT, fault);
             switch (outcome) {
@@ -116,7 +117,7 @@ final class StopCommand implements Callable<Integer> {
                             + " ms of the stop signal and SIGQUIT; it was killed (SIGKILL)");
                 }
             }
-            JobProcess.reportOom(cgroup, log);
+            JobProcess.reportOom(cgroup, log, oomBefore);
             cgroup.remove(JobProcess.CGROUP_TIMEOUT);
             fault.at(Stopper.Phase.CGROUP_REMOVED);
             log.info("deleting-pidfile");
