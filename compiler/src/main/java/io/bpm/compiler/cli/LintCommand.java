@@ -70,7 +70,7 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = "--monit", paramLabel = "FILE", description = "The job's monit file, checked with the one bpm.yml given (default: jobs/JOB/monit for jobs/JOB/config/bpm.yml, X.monit beside X.bpm.yml, when it exists).")
     Path monit;
 
-    @Option(names = "--properties", paramLabel = "FILE", description = "For a release directory: property values as a deployment gives them (YAML; one job's, or JOB: {...} per job), "
+    @Option(names = "--properties", paramLabel = "FILE", description = "For a release directory: property values as a deployment gives them (YAML; one job's, or JOB: {properties: ..., spec: ..., links: ...} per job), "
             + "optionally with spec: values and links: stubs (a link's properties, instances, address). Default: the spec's defaults only.")
     Path properties;
 

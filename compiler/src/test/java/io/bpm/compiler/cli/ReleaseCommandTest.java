@@ -93,7 +93,7 @@ class ReleaseCommandTest {
 
     @Test
     void aFindingInTheRenderedFileIsAtItsTemplateLine() throws Exception {
-        Path values = write("values.yml", "web:\n  web: {data: /bin}\n  links: {db: {instances: [{address: db.example}]}}\n");
+        Path values = write("values.yml", "web:\n  properties: {web: {data: /bin}}\n  links: {db: {instances: [{address: db.example}]}}\n");
         assertEquals(1, Main.run("lint", "--color=never", "--properties", values.toString(), release.toString()));
         String out = console.stdout();
         String template = release.resolve("jobs/web/templates/bpm.yml.erb").toString();
@@ -103,7 +103,7 @@ class ReleaseCommandTest {
 
     @Test
     void undeclaredValuesAreDroppedWithAWarning() throws Exception {
-        Path values = write("values.yml", "web:\n  port: 1\n  token: t\n");
+        Path values = write("values.yml", "web:\n  properties: {port: 1, web: {token: t}}\n");
         assertEquals(0, Main.run("lint", "--color=never", "--job", "web", "--properties", values.toString(), release.toString()));
         assertTrue(console.stdout().contains("warning[BPM605]: property 'port' is given for job 'web' but not declared in its spec; it is dropped"), console.stdout());
     }

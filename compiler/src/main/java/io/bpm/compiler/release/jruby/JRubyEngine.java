@@ -136,8 +136,9 @@ public final class JRubyEngine implements TemplateEngine {
         }
         try {
             Outcome o = job.get(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            // stopped by the Limit raised into it: where it was then is the template line that loops
+            if (o instanceof Failure f && f.cause() == Cause.TIMEOUT) return new Failure(Cause.TIMEOUT, timeout.rubyClass(), timeout.message(), f.line());
             if (o instanceof Failure f && f.cause() != Cause.RAISED) return f;
-            if (o instanceof Failure f && "BpmTemplate::Limit".equals(f.rubyClass())) return new Failure(Cause.TIMEOUT, timeout.rubyClass(), timeout.message(), f.line());
             return timeout;
         } catch (TimeoutException | ExecutionException e) {
             abandoned = true;
