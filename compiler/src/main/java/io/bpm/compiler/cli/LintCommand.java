@@ -58,7 +58,7 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FORMAT", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Format format = Format.text;
 
-    @Option(names = "--job", paramLabel = "NAME", description = "The job the files belong to (default: from the path).")
+    @Option(names = "--job", paramLabel = "NAME", description = "The job the files belong to (default: from the path); for a release directory, only this job.")
     String job;
 
     @Option(names = "--compat", description = "Report as warnings the new errors that today's bpm (1.4) would accept, to adopt the linter gradually.")
