@@ -141,7 +141,10 @@ final class CompileCommand implements Callable<Integer> {
             err.println("bpm compile: job '" + job + "' renders no bpm.yml (see the findings above), so there is no plan");
             return 1;
         }
-        return lowerAndPrint(rendered.bpm().get(), job, out, err);
+        // the plan's places are in the rendered file, the job's config/bpm.yml, not in the template
+        Frontend.Result bpm = rendered.bpm().get();
+        SourceFile renderedFile = new SourceFile("jobs/" + job + "/config/bpm.yml", bpm.source().text(), bpm.source().bytes());
+        return lowerAndPrint(new Frontend.Result(renderedFile, bpm.config(), bpm.locations(), bpm.diagnostics()), job, out, err);
     }
 
     private Integer lowerAndPrint(Frontend.Result checked, String jobName, PrintStream out, PrintStream err) {

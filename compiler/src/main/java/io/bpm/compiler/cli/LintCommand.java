@@ -59,7 +59,7 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FORMAT", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Format format = Format.text;
 
-    @Option(names = "--job", paramLabel = "NAME", description = "The job the files belong to (default: from the path).")
+    @Option(names = "--job", paramLabel = "NAME", description = "The job the files belong to (default: from the path); for a release directory, only this job.")
     String job;
 
     @Option(names = "--compat", description = "Report as warnings the new errors that today's bpm (1.4) would accept, to adopt the linter gradually.")
@@ -71,7 +71,7 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = "--monit", paramLabel = "FILE", description = "The job's monit file, checked with the one bpm.yml given (default: jobs/JOB/monit for jobs/JOB/config/bpm.yml, X.monit beside X.bpm.yml, when it exists).")
     Path monit;
 
-    @Option(names = "--properties", paramLabel = "FILE", description = "For a release directory: property values as a deployment gives them (YAML; one job's, or JOB: {...} per job), "
+    @Option(names = "--properties", paramLabel = "FILE", description = "For a release directory: property values as a deployment gives them (YAML; one job's, or JOB: {properties: ..., spec: ..., links: ...} per job), "
             + "optionally with spec: values and links: stubs (a link's properties, instances, address). Default: the spec's defaults only.")
     Path properties;
 

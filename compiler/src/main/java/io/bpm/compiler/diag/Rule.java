@@ -188,6 +188,11 @@ public enum Rule {
         return number / 100 == 4;
     }
 
+    /** True for the rules about a release directory's templates and specs (the 6xx range). */
+    public boolean aboutRelease() {
+        return number / 100 == 6;
+    }
+
     public boolean compatDowngrade() {
         return compatDowngrade;
     }

@@ -9,7 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Every case of ../shared/corpus/releases rendered by bpm's renderer, compared with ../shared/corpus/real. */
+/**
+ * Every case of ../shared/corpus/releases rendered by bpm's renderer, compared with
+ * ../shared/corpus/real byte for byte: all 330 files (165 bpm.yml, 165 monit) are identical, so no
+ * comparison falls back to parsed YAML; the YAML.dump of bosh's and capi's templates (JRuby's
+ * psych on snakeyaml-engine) gives the same bytes as the corpus's renderer.
+ */
 class CorpusRenderTest {
     @Test
     void everyCaseRendersAsTheCorpus() throws Exception {
@@ -39,5 +44,7 @@ class CorpusRenderTest {
         System.out.println("identical " + identical + " of " + total);
         report.forEach(System.out::println);
         assertEquals(List.of(), report);
+        assertEquals(330, total);
+        assertEquals(total, identical);
     }
 }

@@ -15,10 +15,38 @@ public final class RenderTiming {
     private RenderTiming() {
     }
 
+    /**
+     * A release of {@code n} jobs taken from the corpus (the first default case of each distinct
+     * job name), with a values file holding each job's case values: what bench/release lints cold.
+     */
+    static void writeRelease(Path dir, int n) throws Exception {
+        java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+        for (CorpusCases release : CorpusCases.all()) {
+            for (CorpusCases.Case c : release.cases()) {
+                if (values.size() == n || c.variant() != null || values.containsKey(c.job())) continue;
+                Path from = release.release().resolve("jobs").resolve(c.job());
+                Path to = dir.resolve("jobs").resolve(c.job());
+                try (var files = Files.walk(from)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        Files.createDirectories(to.resolve(from.relativize(f)).getParent());
+                        Files.copy(f, to.resolve(from.relativize(f)), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                values.put(c.job(), java.util.Map.of("properties", c.values().properties(), "spec", c.values().spec(), "links", c.values().links()));
+            }
+        }
+        Files.writeString(dir.resolve("values.yml"), new org.yaml.snakeyaml.Yaml().dump(values));
+        System.out.println(values.size() + " jobs in " + dir);
+    }
+
     private record Job(SourceFile bpm, SourceFile monit, JobSpec spec, DirectorInput input) {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 3 && args[0].equals("release")) {
+            writeRelease(Path.of(args[1]), Integer.parseInt(args[2]));
+            return;
+        }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         List<Job> jobs = new ArrayList<>();
         for (CorpusCases release : CorpusCases.all()) {

@@ -44,17 +44,16 @@ public final class JRubyEngine implements TemplateEngine {
     public JRubyEngine() {
         worker = Executors.newSingleThreadExecutor(r -> {
             // a deep template recursion should end in SystemStackError, not take the JVM's stack
-            Thread t = new Thread(null, r, "bpm-template", 64L << 20);
+            Thread t = new Thread(null, r, "bpm-template", 16L << 20);
             t.setDaemon(true);
             return t;
         });
+        // Started on the caller's thread, not the worker: the worker must not be the runtime's main
+        // thread, since killing that one (a template that will not stop) would exit the runtime.
         try {
-            runtime = worker.submit(JRubyEngine::boot).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting JRuby", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("JRuby does not start: " + e.getCause(), e.getCause());
+            runtime = boot();
+        } catch (IOException e) {
+            throw new IllegalStateException("JRuby does not start: " + e.getMessage(), e);
         }
     }
 
@@ -135,11 +134,21 @@ public final class JRubyEngine implements TemplateEngine {
             thread.raise(limit.callMethod(runtime.getCurrentContext(), "new", runtime.newString("time")));
         }
         try {
-            Outcome o = job.get(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            Outcome o;
+            try {
+                o = job.get(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException swallowed) {
+                // the template rescued the Limit: Thread#kill, which no rescue catches (only ensure runs)
+                if (thread != null) thread.kill();
+                o = job.get(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                return timeout;
+            }
+            // stopped by the Limit raised into it: where it was then is the template line that loops
+            if (o instanceof Failure f && f.cause() == Cause.TIMEOUT) return new Failure(Cause.TIMEOUT, timeout.rubyClass(), timeout.message(), f.line());
             if (o instanceof Failure f && f.cause() != Cause.RAISED) return f;
-            if (o instanceof Failure f && "BpmTemplate::Limit".equals(f.rubyClass())) return new Failure(Cause.TIMEOUT, timeout.rubyClass(), timeout.message(), f.line());
             return timeout;
         } catch (TimeoutException | ExecutionException e) {
+            // not even killed (an ensure that does not end): the thread and its runtime are left
             abandoned = true;
             job.cancel(true);
             return timeout;

@@ -197,17 +197,25 @@ module BpmTemplate
   # The object a template is evaluated in: what the director's EvaluationContext offers.
   class Context
     include Properties
-    attr_reader :name, :index, :properties, :raw_properties, :spec
+    attr_reader :name, :index, :raw_properties
 
     def initialize(spec, links, parts, limit)
       @name = spec['job'].is_a?(Hash) ? spec['job']['name'] : nil
       @index = spec['index']
-      @spec = BpmTemplate.openstruct(spec, SpecStruct)
+      @spec_hash = spec
       @raw_properties = spec['properties'] || {}
-      @properties = BpmTemplate.openstruct(@raw_properties)
       @links = links || {}
       @_bpm_parts = parts
       @_bpm_room = limit
+    end
+
+    # Built on first use: an OpenStruct defines a method per key, and most templates never ask.
+    def spec
+      @spec ||= BpmTemplate.openstruct(@spec_hash, SpecStruct)
+    end
+
+    def properties
+      @properties ||= BpmTemplate.openstruct(@raw_properties)
     end
 
     def link(name)
