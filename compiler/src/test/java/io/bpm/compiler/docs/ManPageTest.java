@@ -39,6 +39,17 @@ class ManPageTest {
         }
     }
 
+    /** The README's lint example is what lint prints for examples/bad.bpm.yml (issue 14: the file did not exist). */
+    @Test
+    void theReadmesLintExampleIsReal() throws Exception {
+        String readme = Files.readString(Golden.repo().resolve("README.md"));
+        int at = readme.indexOf("```\nexamples/bad.bpm.yml:");
+        assertTrue(at >= 0, "the README's lint example moved");
+        String shown = readme.substring(at + 4, readme.indexOf("```", at + 4));
+        var linted = Golden.lint(Golden.repo(), List.of(Golden.repo().resolve("examples/bad.bpm.yml")), "bad", false);   // the job, as lint takes it from the file name
+        assertTrue(linted.text().startsWith(shown), "README shows:\n" + shown + "\nlint prints:\n" + linted.text());
+    }
+
     /** The sandbox escapes of man/bpm.1 are SandboxEscape's, the one list in code (issue 14). */
     @Test
     void bpm1ListsTheSandboxEscapesOfTheCode() throws Exception {
