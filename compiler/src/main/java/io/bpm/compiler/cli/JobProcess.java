@@ -64,6 +64,9 @@ final class JobProcess {
     final HostFacts facts;
     final String containerId;
 
+    /** The bpm.log {@link #events} opened last, where {@link #plan} logs the findings of a compile. */
+    private EventLog log;
+
     private JobProcess(String job, String process, HostFacts facts) {
         this.job = job;
         this.process = process;
@@ -139,10 +142,37 @@ final class JobProcess {
         return new StateStore(path("sys/run/bpm-state/" + containerId));
     }
 
+    /** Set by the launchers (bin/bpm, the distribution's) when an AOT cache exists that this run does not use: cpu, key. */
+    static final String AOT_UNUSED = "bpm.aot.unused";
+
+    /** Why the launcher ran without its AOT cache, for bpm.log. */
+    static String aotNote(String reason) {
+        return switch (reason) {
+            case "cpu" -> "the JVM's AOT cache was trained on a CPU with other features (/proc/cpuinfo flags), which could crash "
+                    + "the JVM (SIGILL): running without it; run bin/aot-train on this machine to make one for it";
+            default -> "the JVM's AOT cache was trained for another JDK or other jars: running without it; run bin/aot-train again";
+        };
+    }
+
+    /**
+     * Whether this host knows nothing of JOB/PROC: no job directory, no lifecycle lock (a start
+     * makes it first), no recorded state and no cgroup. Stop then has nothing to do and must make
+     * nothing either (a mistyped job or BPM_BOSH_ROOT used to leave lock files behind). A start
+     * that has not yet taken its lock is, for the stop, one that comes after it.
+     */
+    boolean unknown() {
+        return !Files.exists(path("jobs/" + job)) && !Files.exists(lockFile()) && !Files.exists(store().directory())
+                && !io.bpm.executor.host.Cgroups.detect().job(containerId).exists();
+    }
+
+    private Path lockFile() {
+        return path("data/bpm/locks/" + ContainerId.lockName(job, process));
+    }
+
     /** Waits for and takes the lifecycle lock (bpm's lock file name). */
     LifecycleLock lock(EventLog log) throws IOException {
         log.info("acquiring-lifecycle-lock.starting");
-        LifecycleLock lock = LifecycleLock.acquire(path("data/bpm/locks/" + ContainerId.lockName(job, process)));
+        LifecycleLock lock = LifecycleLock.acquire(lockFile());
         log.info("acquiring-lifecycle-lock.complete");
         return lock;
     }
@@ -162,6 +192,9 @@ final class JobProcess {
             }
             err.println("bpm " + command + ": warning: " + log.problem());
         }
+        this.log = log;
+        String unused = System.getProperty(AOT_UNUSED);
+        if (unused != null) log.warning("aot-cache-unused", aotNote(unused));
         return log;
     }
 
@@ -269,6 +302,23 @@ final class JobProcess {
     }
 
     /**
+     * The findings of a compile that did not stop the command (what bpm 1.4 starts, this bpm
+     * starts): on err as lint prints them, and in bpm.log, each with its code.
+     */
+    private void report(java.util.List<io.bpm.compiler.diag.Diagnostic> findings, String command, PrintStream err) {
+        if (findings.isEmpty()) return;
+        new TextReport(false).print(findings, Map.of(), 1, err);
+        err.println("bpm " + command + ": " + who() + " goes on: bpm 1.4 starts this configuration too (bpm lint shows the findings)");
+        if (log != null) findings.forEach(d -> log.warning("config-" + d.severity().word(), finding(d)));
+    }
+
+    /** One finding on one line, with its code, for bpm.log. */
+    static String finding(io.bpm.compiler.diag.Diagnostic d) {
+        return d.file() + ":" + d.span().line() + ":" + d.span().column() + ": " + d.severity().word() + "[" + d.rule().code() + "]: "
+                + d.message();
+    }
+
+    /**
      * The verified plan: cached or compiled from bpm.yml, with run's arguments added. Compile
      * findings are printed on err.
      *
@@ -283,10 +333,13 @@ final class JobProcess {
         }
         PlanCache cache = new PlanCache(path("data/bpm/plans/" + containerId));
         try {
-            return arguments.isEmpty() && cached ? PlanSource.forStart(yml, job, process, init, cache)
+            PlanSource.Provided provided = arguments.isEmpty() && cached ? PlanSource.forStart(yml, job, process, init, cache)
                     : PlanSource.forRun(yml, job, process, init, arguments);
+            report(provided.findings(), command, err);
+            return provided;
         } catch (PlanSource.CompileFailure e) {
             if (!e.diagnostics().isEmpty()) new TextReport(false).print(e.diagnostics(), Map.of(), 1, err);
+            if (log != null) e.diagnostics().forEach(d -> log.error("config-error", finding(d)));
             throw new Failed("failed to " + command + " " + who() + ": " + e.getMessage());
         } catch (IllegalArgumentException | InvalidPlanException e) {
             throw new Failed("failed to " + command + " " + who() + ": cannot compile " + yml + ": " + e.getMessage());

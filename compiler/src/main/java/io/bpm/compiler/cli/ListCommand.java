@@ -38,7 +38,9 @@ import picocli.CommandLine.Option;
         description = {"List every process of every job in $BPM_BOSH_ROOT/jobs (default /var/vcap/jobs) with the pid of its "
                 + "init and its status: running; failed (started, but its init has exited; \"failed (oom-killed)\" when the kernel's "
                 + "OOM killer killed a process of it at its memory limit); stopped (configured, not started). "
-                + "A job whose bpm.yml has errors is named on standard error and left out; a job without bpm.yml is not listed."},
+                + "A job whose bpm.yml bpm 1.4 refuses to load is named on standard error and left out; the findings of a listed "
+                + "job's bpm.yml (those bpm 1.4 accepts) are printed on standard error with their codes; a job without bpm.yml "
+                + "is not listed."},
         footer = {"", "Exit status: 0 listed (also when some configs are invalid), 1 the state could not be read, 2 usage problem."})
 final class ListCommand implements Callable<Integer>, OperatorCommand {
 
@@ -104,7 +106,7 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
             if (!Files.exists(yml)) continue;   // not a bpm job (or not a directory at all): bpm skips it silently
             List<String> processes;
             try {
-                processes = processes(yml, job);
+                processes = processes(yml, job, err);
             } catch (InvalidConfig e) {
                 err.println("invalid config for " + job + ": " + e.getMessage());
                 continue;
@@ -156,8 +158,12 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
         }
     }
 
-    /** The process names of a job's bpm.yml, checked as bpm start checks it (every rule, no --compat). */
-    static List<String> processes(Path yml, String job) throws InvalidConfig {
+    /**
+     * The process names of a job's bpm.yml, loaded as bpm 1.4's list loads it: only what bpm 1.4
+     * refuses on load leaves the job out; every other finding (what bpm 1.4 accepts, and what only
+     * fails a start) is printed on {@code err}, one line each with its code, and the job listed.
+     */
+    static List<String> processes(Path yml, String job, PrintStream err) throws InvalidConfig {
         SourceFile source;
         try {
             source = switch (SourceLoader.load(yml, yml.toString())) {
@@ -167,11 +173,14 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
         } catch (IOException e) {
             throw new InvalidConfig("cannot read " + yml + ": " + Main.rootCause(e));
         }
-        Frontend.Result checked = Frontend.check(source, new Frontend.Options(job, false));
-        List<Diagnostic> errors = checked.diagnostics().stream().filter(d -> d.severity() == Severity.ERROR).toList();
+        Frontend.Result checked = Frontend.check(source, new Frontend.Options(job, true));
+        List<Diagnostic> errors = checked.diagnostics().stream()
+                .filter(d -> d.severity() == Severity.ERROR && d.rule().refusedOnLoad()).toList();
         if (!errors.isEmpty()) {
             throw new InvalidConfig(describe(errors.getFirst()) + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more; see bpm lint)" : ""));
         }
+        checked.diagnostics().stream().filter(d -> d.severity() != Severity.INFO)
+                .forEach(d -> err.println("bpm list: " + JobProcess.finding(d)));
         List<String> names = new ArrayList<>();
         for (Process p : checked.config().map(BpmConfig::processes).orElse(List.of())) names.add(p.name());
         return names;

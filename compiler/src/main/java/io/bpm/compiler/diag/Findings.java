@@ -31,6 +31,14 @@ public final class Findings {
         all.add(new Diagnostic(rule, rule.severity(compat), file, span, pointer, message, hint, fix));
     }
 
+    /**
+     * A finding of a rule {@code --compat} downgrades, in a case where bpm 1.4 does not start
+     * the process either (e.g. {@code open_files: 0}, a relative workdir): an error always.
+     */
+    public void reportRefused(Rule rule, Span span, String pointer, String message, String hint) {
+        all.add(new Diagnostic(rule, rule.severity(), file, span, pointer, message, hint, null));
+    }
+
     /** True when some finding at exactly this pointer already explains the problem there. */
     public boolean hasFindingAt(String pointer) {
         return all.stream().anyMatch(d -> d.pointer().equals(pointer));

@@ -4,9 +4,13 @@ package io.bpm.compiler.diag;
  * Every finding the compiler can report. The code (BPMnnn) and the name are stable: release
  * authors grep for them, suppress them in CI and look them up in bpm-lint(1); never renumber.
  *
- * <p>{@code compatDowngrade} marks the new errors that today's bpm (1.4.x) would accept: with
- * {@code --compat} they become warnings so an existing release can adopt the linter gradually.
- * Rules without it describe configs today's bpm rejects or crashes on, so they stay errors.
+ * <p>{@code compatDowngrade} marks the new errors that bpm 1.4 would accept and start: with
+ * {@code --compat}, and always for {@code start}, {@code run} and {@code list}, they are
+ * warnings, so what bpm 1.4 starts, this bpm starts (and a release can adopt the linter
+ * gradually). Rules without it describe configs bpm 1.4 refuses, crashes on or fails every start
+ * of, so they stay errors; {@link #refusedOnLoad()} tells which of those bpm 1.4 refuses when it
+ * loads the file (list included) rather than only when it starts the process. The one error
+ * bpm 1.4 starts is {@link #WRITABLE_SYSTEM}: a sandbox escape (io.bpm.executor.plan.SandboxEscape).
  */
 public enum Rule {
     // --- 0xx: reading the file --------------------------------------------------------------
@@ -65,7 +69,7 @@ public enum Rule {
             "A dot in a process name makes its container id ambiguous."),
     PATH_NOT_ABSOLUTE(309, "path-not-absolute", Severity.ERROR, true,
             "executable, workdir and hooks.pre_start must be absolute paths."),
-    EMPTY_HOOK(310, "empty-hook", Severity.ERROR, true,
+    EMPTY_HOOK(310, "empty-hook", Severity.ERROR, false,
             "hooks is present without a pre_start program; bpm then fails every start."),
     ENV_NAME(311, "env-name", Severity.ERROR, true,
             "An environment variable name that is empty, contains '=' or is not POSIX."),
@@ -95,10 +99,12 @@ public enum Rule {
             "An unrestricted volume of / would replace the job's whole root; it cannot be compiled."),
     PATH_NOT_CANONICAL(324, "path-not-canonical", Severity.ERROR, true,
             "executable, workdir, hooks.pre_start and unrestricted volumes must be canonical paths (no //, . or .. parts, no trailing /)."),
-    NUL_BYTE(325, "nul-byte", Severity.ERROR, true,
+    NUL_BYTE(325, "nul-byte", Severity.ERROR, false,
             "A value contains a NUL byte, which no program path, argument, variable or volume path can carry; every start fails."),
     WRITABLE_SYSTEM(326, "writable-system", Severity.ERROR, false,
-            "A writable volume over a system directory or bpm's own state needs unsafe.privileged; it cannot be compiled otherwise."),
+            "A writable volume over a system directory or bpm's own state (a sandbox escape) needs unsafe.privileged; start refuses it otherwise."),
+    WRITABLE_DEV(327, "writable-dev", Severity.WARNING, false,
+            "A writable volume under /dev: a socket or device works read-only too, writable only lets the job change the node."),
     // --- 4xx: the job's monit file, checked against bpm and the job's bpm.yml ------------------
     // Today's bpm never reads the monit file, so none of these is downgraded by --compat: an
     // error here is a job monit cannot run as written.
@@ -165,6 +171,19 @@ public enum Rule {
 
     public boolean compatDowngrade() {
         return compatDowngrade;
+    }
+
+    /**
+     * Whether bpm 1.4 refuses a file with this error as soon as it loads it (bpm-behaviour.md
+     * §3.1, §3.3): then {@code list} leaves the job out, and no process of the file starts. Other
+     * errors concern one process and only stop that one from starting, as in bpm 1.4.
+     */
+    public boolean refusedOnLoad() {
+        return switch (this) {
+            case YAML_SYNTAX, DUPLICATE_KEY, NULL_ITEM, INPUT_REFUSED, WRONG_TYPE, SCHEMA, NAME_REQUIRED, EXECUTABLE_REQUIRED,
+                 VOLUME_NOT_CANONICAL, VOLUME_OUTSIDE_ROOT, VOLUME_IS_DEFAULT, SHUTDOWN_SIGNAL -> true;
+            default -> false;
+        };
     }
 
     /** One sentence for rule listings (SARIF, man page). */

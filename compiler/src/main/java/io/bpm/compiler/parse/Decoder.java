@@ -74,6 +74,8 @@ public final class Decoder {
                     locations.key(child, e.key().span());
                     path.add(key);
                     JsonNode v = convert(e.value(), path, child, key);
+                    // a key the schema does not know stays, even empty ("enviroment:"), so it is reported
+                    if (v == null && !schema.knows(path)) v = JSON.nullNode();
                     path.removeLast();
                     if (v != null) obj.set(key, v);
                 }

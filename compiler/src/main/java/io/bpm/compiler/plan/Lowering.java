@@ -133,11 +133,18 @@ public final class Lowering {
      * The plan of the process bpm would start for {@code bpm start JOB -p processName}: the
      * first process with that name.
      *
-     * @throws IllegalArgumentException when the file has errors, was not read, has no such
+     * @throws IllegalArgumentException when the file has an error that stops this process (its
+     *                                  own, or one bpm 1.4 refuses the whole file for:
+     *                                  {@link PlanSource.Stopping}), was not read, has no such
      *                                  process, or holds something no plan can express
      */
     public static Plan lower(Frontend.Result checked, String processName, LowerOptions options) {
-        BpmConfig config = usable(checked);
+        PlanSource.Stopping stopping = PlanSource.Stopping.of(checked, processName);
+        if (checked.diagnostics().stream().anyMatch(stopping::stops)) {
+            throw new IllegalArgumentException(checked.source().displayName() + " has errors; only a config that lints without errors can be lowered");
+        }
+        BpmConfig config = checked.config().orElseThrow(() -> new IllegalArgumentException(
+                checked.source().displayName() + " could not be read"));
         Process p = config.process(processName).orElseThrow(() -> new IllegalArgumentException(
                 "process \"" + processName + "\" not present in " + checked.source().displayName()));
         return lower(p, options, checked.locations(), checked.source().displayName(), checked.source().bytes());
@@ -273,7 +280,7 @@ public final class Lowering {
                     throw new IllegalArgumentException("hooks without a pre_start program: bpm fails every start (exec: no command)");
                 }
                 requireNoNul("hooks.pre_start", program);
-                steps.add(new Hook(program, at.at(p.hooks().pointer() + "/pre_start")));
+                steps.add(new Hook(canonical(program), at.at(p.hooks().pointer() + "/pre_start")));
             }
         }
 
@@ -320,11 +327,13 @@ public final class Lowering {
             for (Volume v : p.unrestrictedVolumes()) {
                 String pattern = v.path();
                 requireNoNul("unrestricted volume path", pattern);
-                if (!pattern.startsWith("/")) {
-                    throw new IllegalArgumentException("unrestricted volume " + pattern + " is not an absolute path");
-                }
+                if (pattern.isEmpty()) continue;   // bpm 1.4's glob of "" matches nothing: no mount (BPM315)
+                // bpm 1.4 expands a relative pattern from its working directory, which is / under monit
+                if (!pattern.startsWith("/")) pattern = "/" + pattern;
+                pattern = canonical(pattern);
+                String glob = pattern;
                 GlobPattern.validate(pattern).ifPresent(why -> {
-                    throw new IllegalArgumentException("unrestricted volume " + pattern + ": " + GlobPattern.GO_ERROR + " (" + why + ")");
+                    throw new IllegalArgumentException("unrestricted volume " + glob + ": " + GlobPattern.GO_ERROR + " (" + why + ")");
                 });
                 steps.add(new GlobMount(pattern, bindOptions(true, v.allowExecutions(), v.writable()), exclude,
                         at.at(v.pointer())));
@@ -408,8 +417,7 @@ public final class Lowering {
                     }
                     case MemorySize.Invalid i -> throw new IllegalArgumentException(
                             "limits.memory \"" + l.memory() + "\": " + i.bpmMessage());
-                    case MemorySize.Overflow ov -> throw new IllegalArgumentException(
-                            "limits.memory \"" + l.memory() + "\" does not fit in a signed 64-bit limit");
+                    case MemorySize.Overflow ov -> { } // 8 EiB or more: no machine has it, so no limit (BPM302 says so)
                 }
             }
             // runc: a pids limit of 0 is no limit and a negative one is "max"; either way none
@@ -422,9 +430,9 @@ public final class Lowering {
         private void privileges() {
             Set<String> caps = new LinkedHashSet<>();
             for (Located<String> c : p.capabilities()) {
-                if (!CAPABILITY_NAME.matcher(c.value()).matches()) {
-                    throw new IllegalArgumentException("capability \"" + printable(c.value()) + "\" is not an upper-case capability name (runc would ignore it)");
-                }
+                // bpm 1.4 passes CAP_ + the name to runc, which ignores an unknown one (CAP_CAP_X,
+                // CAP_net_raw, CAP_FOO) with a warning: the job runs without it (BPM304, BPM305)
+                if (!CAPABILITY_NAME.matcher(c.value()).matches() || Capability.byName(c.value()).isEmpty()) continue;
                 caps.add("CAP_" + c.value());
             }
             if (privileged) Capability.dockerPrivileged().forEach(c -> caps.add(c.capName()));
@@ -442,13 +450,17 @@ public final class Lowering {
         private void process() {
             Set<String> names = new LinkedHashSet<>();
             for (EnvVar e : p.env()) {
-                if (e.name().isEmpty() || e.name().indexOf('=') >= 0) {
-                    throw new IllegalArgumentException("env name \"" + printable(e.name()) + "\" cannot be set (empty or containing '=')");
+                if (e.name().isEmpty() || e.name().charAt(0) == '=') {
+                    throw new IllegalArgumentException("env name \"" + printable(e.name()) + "\" cannot be set (empty)");
                 }
                 requireNoNul("env " + e.name(), e.name());
                 requireNoNul("env " + e.name(), e.value());
-                if (!names.add(e.name())) throw new IllegalArgumentException("env " + e.name() + " is set twice");
-                steps.add(new Env(e.name(), e.value(), at.at(e.pointer())));
+                // bpm 1.4 writes NAME=VALUE for runc, which splits at the first '=': "A=B: x" is A="B=x"
+                int eq = e.name().indexOf('=');
+                String name = eq < 0 ? e.name() : e.name().substring(0, eq);
+                String value = eq < 0 ? e.value() : e.name().substring(eq + 1) + "=" + e.value();
+                if (!names.add(name)) throw new IllegalArgumentException("env " + name + " is set twice");
+                steps.add(new Env(name, value, at.at(e.pointer())));
             }
             defaultEnv(names, "TMPDIR", INTERNAL_ROOT + "/data/" + job + "/tmp");
             defaultEnv(names, "LANG", "en_US.UTF-8");
@@ -462,12 +474,13 @@ public final class Lowering {
                 if (!p.workdir().startsWith("/")) {
                     throw new IllegalArgumentException("workdir " + p.workdir() + " is not an absolute path");
                 }
-                steps.add(new Cwd(p.workdir(), at.at(p.pointer() + "/workdir")));
+                steps.add(new Cwd(canonical(p.workdir()), at.at(p.pointer() + "/workdir")));
             }
 
             if (p.executable().isEmpty()) throw new IllegalArgumentException("process " + proc + " has no executable");
             requireNoNul("executable", p.executable());
-            List<String> argv = new ArrayList<>(List.of(o.init(), "-w", "-s", "--", p.executable()));
+            String exe = p.executable().startsWith("/") ? canonical(p.executable()) : p.executable();
+            List<String> argv = new ArrayList<>(List.of(o.init(), "-w", "-s", "--", exe));
             for (Located<String> a : p.args()) {
                 requireNoNul("argument", a.value());
                 argv.add(a.value());
@@ -549,6 +562,14 @@ public final class Lowering {
         String problem = io.bpm.executor.plan.Verifier.nameProblem(what, name);
         if (problem != null) throw new IllegalArgumentException(problem + ": it must be a single path component");
         return name;
+    }
+
+    /**
+     * A path as the kernel resolves it: "/bin//x/" and "/bin/./x" name /bin/x. bpm 1.4 passes
+     * them on as written (BPM324 warns); the plan states them plainly, as the verifier requires.
+     */
+    private static String canonical(String path) {
+        return path.startsWith("/") ? HostPath.clean(path) : path;
     }
 
     private static void requireNoNul(String what, String value) {

@@ -27,8 +27,14 @@ public final class PlanSource {
     private PlanSource() {
     }
 
-    /** A plan ready to apply, and whether it came from the cache. */
-    public record Provided(PlanText.Parsed plan, String text, boolean cached) {
+    /**
+     * A plan ready to apply, whether it came from the cache, and the findings of a fresh compile
+     * that did not stop it (warnings; none on a cache hit, whose compile reported them).
+     */
+    public record Provided(PlanText.Parsed plan, String text, boolean cached, List<Diagnostic> findings) {
+        public Provided {
+            findings = List.copyOf(findings);
+        }
     }
 
     /** bpm.yml does not compile: its findings, ready to print. */
@@ -72,7 +78,7 @@ public final class PlanSource {
                 Header h = new Header(parsed);
                 if (h.matches(job, process)) {
                     Verifier.require(parsed);
-                    return new Provided(parsed, hit.get(), true);
+                    return new Provided(parsed, hit.get(), true, List.of());
                 }
             } catch (PlanFormatException | RuntimeException e) {
                 // A damaged or foreign entry is a miss: compile afresh and overwrite it.
@@ -104,22 +110,57 @@ public final class PlanSource {
             case SourceLoader.Text t -> t.source();
             case SourceLoader.Refused r -> throw new CompileFailure(bpmYml + " cannot be read", List.of(r.diagnostic()));
         };
-        Frontend.Result checked = Frontend.check(source, new Frontend.Options(job, false), process, arguments);
-        if (checked.hasErrors()) {
+        // What bpm 1.4 starts, start starts: the findings --compat downgrades are warnings here too
+        Frontend.Result checked = Frontend.check(source, new Frontend.Options(job, true), process, arguments);
+        Stopping stopping = Stopping.of(checked, process);
+        List<Diagnostic> errors = checked.diagnostics().stream().filter(stopping::stops).toList();
+        if (!errors.isEmpty()) {
             throw new CompileFailure("failed to parse job configuration: " + (arguments.isEmpty() ? bpmYml + " has errors"
-                    : bpmYml + " with the command line's -v/-e has errors"), checked.diagnostics());
+                    : bpmYml + " with the command line's -v/-e has errors"), errors);
         }
         if (checked.config().flatMap(c -> c.process(process)).isEmpty()) {
             throw new CompileFailure("process \"" + process + "\" not present in job configuration (" + bpmYml + ")", List.of());
         }
+        List<Diagnostic> findings = checked.diagnostics().stream().filter(stopping::concerns).toList();
         Plan plan = Lowering.lower(checked, process, new LowerOptions(job, version, init));
         Verifier.require(plan);
         String planText = PlanText.write(plan);
         if (cache != null) cache.store(sha, version, planText);
         try {
-            return new Provided(PlanText.parse(planText), planText, false);
+            return new Provided(PlanText.parse(planText), planText, false, findings);
         } catch (PlanFormatException e) {
             throw new IllegalStateException("a plan this compiler wrote does not read back: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Which findings stop the start of one process, as in bpm 1.4: an error it refuses the whole
+     * file for (on load), or an error of this process; an error of a sibling process that bpm 1.4
+     * only meets when it starts that sibling (an empty hook, open_files: 0) does not.
+     *
+     * @param own the JSON pointer of the process started ("/processes/N"), or null when absent
+     */
+    public record Stopping(String own) {
+        public static Stopping of(Frontend.Result checked, String process) {
+            List<io.bpm.compiler.model.Process> all = checked.config().map(io.bpm.compiler.model.BpmConfig::processes).orElse(List.of());
+            for (var p : all) {
+                if (p.name().equals(process)) return new Stopping(p.pointer());
+            }
+            return new Stopping(null);
+        }
+
+        /** Whether the finding is about another process than the one started. */
+        boolean sibling(Diagnostic d) {
+            return d.pointer().startsWith("/processes/") && (own == null || !(d.pointer().equals(own) || d.pointer().startsWith(own + "/")));
+        }
+
+        public boolean stops(Diagnostic d) {
+            return d.severity() == io.bpm.compiler.diag.Severity.ERROR && (d.rule().refusedOnLoad() || !sibling(d));
+        }
+
+        /** The findings worth telling who starts this process: its own and the file's, not a sibling's. */
+        public boolean concerns(Diagnostic d) {
+            return !sibling(d);
         }
     }
 

@@ -18,11 +18,47 @@ import java.util.Optional;
  *
  * <p>A suggestion is only made within {@code max(1, length/3)} edits of the typo (length in
  * code points): close enough to be the same word, far enough apart that {@code foo} suggests
- * nothing rather than some random three-letter key.
+ * nothing rather than some random three-letter key. Words other tools use for the same setting
+ * ({@code environment} and its misspelling {@code enviroment} for {@code env}, {@code command}
+ * for {@code executable}, {@code cwd} for {@code workdir}...) are too far from bpm's key by
+ * edits, so they are looked up first in {@link #SYNONYMS}, and suggested where that key is
+ * allowed; then edit distance decides.
  */
 public final class DidYouMean {
 
     private DidYouMean() {
+    }
+
+    /** What other tools (docker-compose, Kubernetes, systemd, runc, monit) call bpm's keys. */
+    static final java.util.Map<String, java.util.List<String>> SYNONYMS = synonyms(
+            "env", "environment enviroment enviornment envirnoment environ environment_variables env_vars envs vars variables",
+            "executable", "command cmd exec binary program bin entrypoint",
+            "args", "arguments argv params parameters",
+            "workdir", "cwd working_dir working_directory workingdir workingdirectory dir directory",
+            "capabilities", "caps cap capability cap_add",
+            "limits", "limit resources ulimits rlimits",
+            "hooks", "hook",
+            "pre_start", "prestart before_start pre_exec",
+            "additional_volumes", "volumes volume mounts additional_volume extra_volumes",
+            "unrestricted_volumes", "host_volumes",
+            "shutdown_signal", "signal stop_signal stopsignal kill_signal term_signal",
+            "ephemeral_disk", "ephemeral",
+            "persistent_disk", "persistent",
+            "processes", "process jobs programs",
+            "open_files", "nofile nofiles max_open_files open_file_limit fds",
+            "memory", "mem memory_limit mem_limit",
+            "core_file_size", "core core_size",
+            "allow_executions", "executable allow_exec exec allow_execution",
+            "privileged", "root",
+            "host_pid_namespace", "host_pid pid_namespace hostpid");
+
+    /** Each word to the keys it may mean, in order (exec: executable of a process, allow_executions of a volume). */
+    private static java.util.Map<String, java.util.List<String>> synonyms(String... keyThenWords) {
+        java.util.Map<String, java.util.List<String>> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyThenWords.length; i += 2) {
+            for (String w : keyThenWords[i + 1].split(" ")) m.computeIfAbsent(w, k -> new java.util.ArrayList<>()).add(keyThenWords[i]);
+        }
+        return java.util.Map.copyOf(m);
     }
 
     /**
@@ -32,6 +68,9 @@ public final class DidYouMean {
     public static Optional<String> suggest(String typo, Collection<String> candidates) {
         Objects.requireNonNull(typo);
         int[] word = normalise(typo);
+        for (String key : SYNONYMS.getOrDefault(new String(word, 0, word.length), java.util.List.of())) {
+            if (candidates.contains(key)) return Optional.of(key);
+        }
         int limit = Math.max(1, word.length / 3);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

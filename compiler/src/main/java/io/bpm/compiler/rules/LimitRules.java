@@ -30,8 +30,8 @@ final class LimitRules {
         if (l.openFiles() != null) {
             long n = l.openFiles(); // unsigned; negatives were refused while decoding
             if (n == 0) {
-                cx.at(Rule.LIMIT_RANGE, l.pointer() + "/open_files",
-                        "open_files is 0: no process can open a file, so the job cannot start",
+                cx.atRefused(Rule.LIMIT_RANGE, l.pointer() + "/open_files",
+                        "open_files is 0: no process can open a file, so the job cannot start (bpm 1.4 fails every start too)",
                         "set it to the number of files and sockets the process needs, e.g. 1024");
             } else if (Long.compareUnsigned(n, OPEN_FILES_WARN_BELOW) < 0) {
                 cx.at(Rule.OPEN_FILES_LOW, l.pointer() + "/open_files",

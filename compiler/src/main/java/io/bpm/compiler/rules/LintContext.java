@@ -21,6 +21,11 @@ public record LintContext(String job, Locations locations, Findings findings) {
         findings.report(rule, locations.valueOf(pointer), pointer, message, hint, fix);
     }
 
+    /** Reports at the value of {@code pointer} as an error even with --compat: bpm 1.4 fails every start of it too. */
+    public void atRefused(Rule rule, String pointer, String message, String hint) {
+        findings.reportRefused(rule, locations.valueOf(pointer), pointer, message, hint);
+    }
+
     /** Reports at the key of {@code pointer}, for findings about a key rather than its value. */
     public void atKey(Rule rule, String pointer, String message, String hint) {
         findings.report(rule, locations.keyOf(pointer), pointer, message, hint);

@@ -59,8 +59,15 @@ final class ProcessRules {
         }
         String unsafe = unsafeNameReason(name);
         if (unsafe != null) {
-            cx.at(Rule.PROCESS_NAME_UNSAFE, ptr, "process name \"" + printable(name) + "\" " + unsafe,
-                    "use letters, digits, '-' and '_' only; the name becomes part of log, pid and lock file paths");
+            String hint = "use letters, digits, '-' and '_' only; the name becomes part of log, pid and lock file paths";
+            // a name that is not one path component puts bpm's own files (logs, pid, lock) outside
+            // its directories: a sandbox escape (SandboxEscape), refused for this process even with --compat
+            if (io.bpm.executor.plan.Verifier.nameProblem("process", name) != null) {
+                cx.atRefused(Rule.PROCESS_NAME_UNSAFE, ptr, "process name \"" + printable(name) + "\" " + unsafe
+                        + "; bpm refuses to start it", hint);
+            } else {
+                cx.at(Rule.PROCESS_NAME_UNSAFE, ptr, "process name \"" + printable(name) + "\" " + unsafe, hint);
+            }
         } else if (name.contains(".")) {
             cx.at(Rule.PROCESS_NAME_DOT, ptr, "process name \"" + name + "\" contains '.', which makes its container id ambiguous"
                             + " (job a.b with process c and job a with process b.c both become bpm-a.2eb.2ec)",
@@ -93,8 +100,9 @@ final class ProcessRules {
             canonical("executable", exe, p.pointer() + "/executable", cx);
         }
         if (!p.workdir().isEmpty() && !p.workdir().startsWith("/")) {
-            cx.at(Rule.PATH_NOT_ABSOLUTE, p.pointer() + "/workdir",
-                    "workdir \"" + p.workdir() + "\" is not an absolute path",
+            // runc refuses a relative cwd, so bpm 1.4 fails every start of it: an error even with --compat
+            cx.atRefused(Rule.PATH_NOT_ABSOLUTE, p.pointer() + "/workdir",
+                    "workdir \"" + p.workdir() + "\" is not an absolute path; runc refuses it, so bpm 1.4 fails every start",
                     "write the full path, e.g. /var/vcap/data/JOB; without workdir the process starts in /var/vcap/jobs/JOB");
         } else if (!p.workdir().isEmpty()) {
             canonical("workdir", p.workdir(), p.pointer() + "/workdir", cx);
@@ -128,6 +136,13 @@ final class ProcessRules {
     private static void env(Process p, LintContext cx) {
         for (EnvVar e : p.env()) {
             Optional<String> problem = EnvName.problem(e.name());
+            // runc refuses an empty name (bpm 1.4 fails every start); "A=B: x" reaches the job as A="B=x"
+            if (e.name().isEmpty()) {
+                cx.findings().reportRefused(Rule.ENV_NAME, cx.locations().keyOf(e.pointer()), e.pointer(),
+                        "environment variable name \"\" is empty; runc refuses it, so bpm 1.4 fails every start",
+                        "use letters, digits and '_', not starting with a digit (e.g. MY_VARIABLE)");
+                continue;
+            }
             problem.ifPresent(why -> cx.atKey(Rule.ENV_NAME, e.pointer(),
                     "environment variable name \"" + printable(e.name()) + "\" " + why,
                     "use letters, digits and '_', not starting with a digit (e.g. " + suggestEnvName(e.name()) + ")"));

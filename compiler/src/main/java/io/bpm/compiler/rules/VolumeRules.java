@@ -151,10 +151,11 @@ final class VolumeRules {
         if (!cx.locations().has(ptr)) return; // no path key at all: the schema reports it
         if (!path.startsWith("/")) {
             cx.at(Rule.UNRESTRICTED_NOT_ABSOLUTE, ptr,
-                    path.isEmpty() ? "this unrestricted volume has no path"
-                            : "unrestricted volume \"" + path + "\" is not absolute; bpm would expand it relative to its own working directory",
+                    path.isEmpty() ? "this unrestricted volume has no path, so it mounts nothing"
+                            : "unrestricted volume \"" + path + "\" is not absolute; bpm 1.4 expands it from its working directory (/ under monit), so this bpm reads it as /" + path,
                     "write an absolute path or pattern, e.g. /" + path);
-            return;
+            if (path.isEmpty()) return;
+            path = "/" + path;   // what start mounts: the checks below are about that
         }
         var bad = GlobPattern.validate(path);
         if (bad.isPresent()) {
@@ -180,8 +181,15 @@ final class VolumeRules {
             } else if (v.writable() && !p.privileged() && Verifier.globMayExpose(path)) {
                 cx.at(Rule.WRITABLE_SYSTEM, ptr,
                         "unrestricted volume " + path + " is writable and may match a system directory (/etc, /usr, /proc, ...) or bpm's own state "
-                                + "(/var/vcap/data/bpm, /var/vcap/sys/run/bpm...), which only a privileged process may mount writable",
+                                + "(/var/vcap/data/bpm, /var/vcap/sys/run/bpm...): that is root-equivalent write access, a sandbox escape "
+                                + "bpm refuses to start unless the process is privileged (man bpm, SANDBOX ESCAPES)",
                         "make it read-only (writable: false) or narrow the pattern; only if the job must write there, set unsafe.privileged");
+            } else if (v.writable() && !p.privileged() && (clean.equals("/dev") || clean.startsWith("/dev/"))) {
+                cx.at(Rule.WRITABLE_DEV, ptr,
+                        "unrestricted volume " + path + " is writable, which adds little under /dev: a socket such as /dev/log accepts "
+                                + "connections and a device reads and writes on a read-only mount too; writable only lets the job change "
+                                + "the node's mode, owner and times (and create or remove files in a /dev directory)",
+                        "drop writable: true unless the job must change the node itself");
             }
         }
         if (v.shared() || v.mountOnly()) {

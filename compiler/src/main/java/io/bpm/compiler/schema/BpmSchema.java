@@ -113,6 +113,11 @@ public final class BpmSchema {
         return subschema(path).map(BpmSchema::kindOf).orElse(FieldKind.UNKNOWN);
     }
 
+    /** Whether the schema describes the node at this path (false for a key it does not know). */
+    public boolean knows(List<Object> path) {
+        return subschema(path).isPresent();
+    }
+
     /** The keys an object at this path may have, in schema order (for did-you-mean). */
     public List<String> keysAt(List<Object> path) {
         return subschema(path)

@@ -101,6 +101,43 @@ class StartStopTest extends JobHostTest {
         assertFalse(Files.exists(h.pidFile()));
     }
 
+    /**
+     * What bpm 1.4 starts, start starts (issue 14): a misspelt key, a CAP_ prefix, a relative
+     * executable and a writable /dev/log are warnings, with their codes on standard error and in
+     * bpm.log, and list shows the job; a writable /etc, a sandbox escape, is refused.
+     */
+    @Test
+    void whatBpm14StartsStartsWithItsWarnings() throws Exception {
+        Path run = h.root.resolve("jobs/" + h.job + "/bin/run");   // "run" is found in PATH, which starts there
+        Files.createDirectories(run.getParent());
+        Files.writeString(run, "#!/bin/sh\necho started; trap 'exit 0' TERM; while :; do sleep 0.1; done\n");
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+        h.bpmYml("processes:\n- name: " + h.job + "\n  executable: run\n  enviroment: {A: b}\n"
+                + "  capabilities: [CAP_NET_BIND_SERVICE]\n  unsafe:\n    unrestricted_volumes:\n    - {path: /dev/log, writable: true}\n");
+        JobHost.Result start = h.bpm("start", h.job);
+        assertEquals(0, start.code(), start.err());
+        String log = Files.readString(h.root.resolve("sys/log/" + h.job + "/bpm.log"));
+        for (String code : List.of("BPM101", "BPM305", "BPM309", "BPM327")) {
+            assertTrue(start.err().contains("warning[" + code + "]"), code + " on stderr: " + start.err());
+            assertTrue(log.contains("warning[" + code + "]"), code + " in bpm.log: " + log);
+        }
+        assertFalse(start.err().contains("error["), start.err());
+        assertTrue(log.contains("bpm.start.config-warning"), log);
+        h.awaitOutput("started");
+        JobHost.Result list = h.bpm("list");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains(h.job + " ") && list.out().contains("running"), list.out());
+        assertTrue(list.err().contains("warning[BPM101]"), list.err());
+        assertEquals(0, h.bpm("stop", h.job).code());
+
+        h.bpmYml("processes:\n- name: " + h.job + "\n  executable: run\n  unsafe:\n    unrestricted_volumes:\n"
+                + "    - {path: /etc, writable: true}\n");
+        JobHost.Result escape = h.bpm("start", h.job);
+        assertEquals(1, escape.code(), escape.err());
+        assertTrue(escape.err().contains("error[BPM326]"), escape.err());
+        assertFalse(Files.exists(h.pidFile()));
+    }
+
     @Test
     void aConfigErrorFailsTheStartNamingIt() throws Exception {
         h.oneProcess("  limits:\n    memory: lots\n");

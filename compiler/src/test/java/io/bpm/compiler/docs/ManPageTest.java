@@ -39,6 +39,19 @@ class ManPageTest {
         }
     }
 
+    /** The sandbox escapes of man/bpm.1 are SandboxEscape's, the one list in code (issue 14). */
+    @Test
+    void bpm1ListsTheSandboxEscapesOfTheCode() throws Exception {
+        String man = page("bpm.1").replace("\\-", "-");
+        int at = man.indexOf(".SS SANDBOX ESCAPES");
+        assertTrue(at >= 0, "man/bpm.1 has no SANDBOX ESCAPES section");
+        String section = man.substring(at);
+        String list = section.substring(section.indexOf(".nf\n") + 4, section.indexOf("\n.fi"));
+        List<String> places = io.bpm.executor.plan.SandboxEscape.places().stream()
+                .map(p -> p.replace("$ROOT", "$BPM_BOSH_ROOT")).toList();
+        assertEquals(places, list.lines().toList());
+    }
+
     @Test
     void bpm1DocumentsEveryLintOption() throws Exception {
         String man = page("bpm.1").replace("\\-", "-");

@@ -185,7 +185,8 @@ class LoweringTest {
         assertEquals(1, plan.steps(NoNewPrivs.class).size());
         assertEquals(new Seccomp("bpm-default", 1, Provenance.DEFAULT), plan.one(Seccomp.class));
         Capabilities caps = plan.one(Capabilities.class);
-        List<String> tainSaicin = List.of("CAP_TAIN", "CAP_SAICIN");
+        // TAIN and SAICIN are no capabilities: runc ignores them, so the plan states the effect, none
+        List<String> tainSaicin = List.of();
         assertEquals(tainSaicin, caps.bounding());
         assertEquals(tainSaicin, caps.inheritable());
         assertEquals(tainSaicin, caps.permitted());
@@ -712,11 +713,25 @@ class LoweringTest {
         assertThrows(IllegalArgumentException.class, () -> Lowering.lowerAll(bad, LowerOptions.of(JOB)));
     }
 
+    /** What bpm 1.4 starts although lint warns (issue 14): lowered as bpm 1.4 runs it. */
+    @Test
+    void whatBpm14StartsIsLoweredAsItRuns() {
+        assertTrue(lower(withProcessKeys("limits: {memory: 8E}\n")).steps(CgroupLimit.class).isEmpty(), "8E and more: no limit");
+        for (String caps : List.of("[\"A,B\"]", "[chown]", "[CAP-X]", "[CAP_CHOWN]", "[FOO]")) {
+            assertEquals(List.of(), lower(withProcessKeys("capabilities: " + caps + "\n")).one(Capabilities.class).bounding(),
+                    caps + ": runc ignores it");
+        }
+        assertTrue(env(lower(withProcessKeys("env: {\"A=B\": c}\n"))).contains("A=B=c"));
+        Plan relative = lower(withProcessKeys("unsafe: {unrestricted_volumes: [{path: relative}]}\n"));
+        assertTrue(PlanText.write(relative).contains("mount-glob /relative "), "from / as under monit");
+        Plan clean = lower(withProcessKeys("workdir: /var/vcap//data/./x/\n"));
+        assertEquals("/var/vcap/data/x", clean.one(Cwd.class).path());
+    }
+
     @Test
     void whatNoPlanCanExpressIsRefused() {
         for (String keys : List.of(
                 "limits: {memory: 1024}\n",
-                "limits: {memory: 8E}\n",
                 "additional_volumes: [{path: /bin}]\n",
                 "additional_volumes: [{path: /var/vcap}]\n",
                 "additional_volumes: [{path: /var/vcap/data/x/}]\n",
@@ -724,12 +739,8 @@ class LoweringTest {
                 "hooks: {}\n",
                 "workdir: relative\n",
                 "shutdown_signal: KILL\n",
-                "capabilities: [\"A,B\"]\n",
-                "capabilities: [chown]\n",
-                "capabilities: [CAP-X]\n",
-                "env: {\"A=B\": c}\n",
+                "env: {\"\": c}\n",
                 "args: [\"a\\0b\"]\n",
-                "unsafe: {unrestricted_volumes: [{path: relative}]}\n",
                 "unsafe: {unrestricted_volumes: [{path: \"/a/[b\"}]}\n")) {
             assertThrows(IllegalArgumentException.class, () -> lower(withProcessKeys(keys)), keys);
         }

@@ -46,6 +46,18 @@ class DidYouMeanTest {
         "hook, hooks",
         "work_dir, workdir",
         "limit, limits",
+        // too far by edits, known by what other tools call them (issue 14)
+        "environment, env",
+        "enviroment, env",
+        "Environment, env",
+        "command, executable",
+        "cmd, executable",
+        "arguments, args",
+        "cwd, workdir",
+        "working_dir, workdir",
+        "volumes, additional_volumes",
+        "stop_signal, shutdown_signal",
+        "caps, capabilities",
     })
     void processKeys(String typo, String suggestion) {
         assertEquals(Optional.of(suggestion), DidYouMean.suggest(typo, PROCESS_KEYS));
@@ -85,8 +97,7 @@ class DidYouMeanTest {
 
     @ParameterizedTest(name = "{0} -> nothing")
     @ValueSource(strings = {
-        "foo", "", "x", "ag", "environment", "command", "user", "volumes", "exec",
-        "privileged", "memory_limit", "shutdown_timeout",
+        "foo", "", "x", "ag", "user", "stdout", "privileged", "memory_limit", "shutdown_timeout",
     })
     void tooFarSuggestsNothing(String typo) {
         assertEquals(Optional.empty(), DidYouMean.suggest(typo, PROCESS_KEYS));
@@ -155,5 +166,32 @@ class DidYouMeanTest {
     })
     void distance(String a, String b, int expected) {
         assertEquals(expected, DidYouMean.distance(a.codePoints().toArray(), b.codePoints().toArray()));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "exec, allow_executions",
+        "executable, allow_executions",
+        "nofile, open_files",
+        "mem, memory",
+        "core, core_file_size",
+        "host_pid, host_pid_namespace",
+    })
+    void synonymsInTheirPlace(String word, String key) {
+        List<String> all = new java.util.ArrayList<>(VOLUME_KEYS);
+        all.addAll(LIMIT_KEYS);
+        all.addAll(UNSAFE_KEYS);
+        assertEquals(Optional.of(key), DidYouMean.suggest(word, all));
+    }
+
+    /** Every synonym names a real key of bpm.yml, so no suggestion points at nothing. */
+    @Test
+    void everySynonymIsAKey() {
+        List<String> keys = new java.util.ArrayList<>(PROCESS_KEYS);
+        keys.addAll(VOLUME_KEYS);
+        keys.addAll(LIMIT_KEYS);
+        keys.addAll(UNSAFE_KEYS);
+        keys.addAll(List.of("processes", "pre_start"));
+        DidYouMean.SYNONYMS.values().forEach(ks -> ks.forEach(k -> assertEquals(true, keys.contains(k), k)));
     }
 }

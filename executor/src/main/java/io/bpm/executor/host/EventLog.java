@@ -93,7 +93,12 @@ public final class EventLog implements AutoCloseable {
 
     /** {@code bpm.COMMAND.EVENT} at level info. */
     public void info(String event) {
-        write("info", event, null);
+        write("info", event, null, null);
+    }
+
+    /** {@code bpm.COMMAND.EVENT} at level warn, with what is wrong (e.g. a finding of bpm.yml and its code). */
+    public void warning(String event, String detail) {
+        write("warn", event, "warning", detail);
     }
 
     /** {@code bpm.COMMAND.EVENT} at level info, with one more data field (e.g. where the job's cgroup is). */
@@ -104,10 +109,6 @@ public final class EventLog implements AutoCloseable {
     /** {@code bpm.COMMAND.EVENT} at level error, with the cause. */
     public void error(String event, String cause) {
         write("error", event, "error", cause);
-    }
-
-    private void write(String level, String event, String cause) {
-        write(level, event, "error", cause);
     }
 
     private synchronized void write(String level, String event, String key, String cause) {

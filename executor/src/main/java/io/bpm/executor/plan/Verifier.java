@@ -170,15 +170,11 @@ public final class Verifier {
         {"sysfs", "sysfs", "/sys"},
     };
 
-    /** Directories nothing unprivileged may mount writable on or under ("/" itself only). */
-    private static final String[] SYSTEM_DIRS = {
-        "/bin", "/etc", "/lib", "/lib64", "/sbin", "/usr", "/boot", "/proc", "/sys", "/dev"};
-
     /** Where each process's state directory is: this plus its container id. */
     public static final String STATE_ROOT = "$ROOT/sys/run/bpm-state/";
 
-    /** bpm's own state below the BOSH root (locks, plans, bundles; pid files; process state): never writable by a job. */
-    private static final String[] BPM_STATE = {"/data/bpm", "/sys/run/bpm", "/sys/run/bpm-state"};
+    /** bpm's own state below the BOSH root: never writable by a job (the list is SandboxEscape's). */
+    private static final List<String> BPM_STATE = SandboxEscape.BPM_STATE;
 
     /** Where the BOSH root is in production, for host paths written literally. */
     private static final String DEFAULT_BOSH_ROOT = "/var/vcap";
@@ -819,11 +815,7 @@ public final class Verifier {
 
     /** "/" itself, or a system directory or anything under one (canonical absolute paths). */
     static boolean isSystemPath(String path) {
-        if (path.equals("/")) return true;
-        for (String d : SYSTEM_DIRS) {
-            if (isUnderOrEqual(path, d)) return true;
-        }
-        return false;
+        return SandboxEscape.isSystemPath(path);
     }
 
     /**
@@ -857,9 +849,7 @@ public final class Verifier {
      * character is taken to match anything.
      */
     public static boolean globMayExpose(String pattern) {
-        for (String d : SYSTEM_DIRS) {
-            if (globOverlaps(pattern, d)) return true;
-        }
+        if (SandboxEscape.globMayExposeSystem(pattern)) return true;
         for (String d : BPM_STATE) {
             if (globOverlaps(pattern, DEFAULT_BOSH_ROOT.concat(d))) return true;
         }
@@ -877,7 +867,7 @@ public final class Verifier {
         return true;
     }
 
-    private static boolean hasGlobMeta(String s) {
+    static boolean hasGlobMeta(String s) {
         return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('\\') >= 0;
     }
 
