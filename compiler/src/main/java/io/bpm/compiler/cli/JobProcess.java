@@ -160,7 +160,7 @@ final class JobProcess {
      * nothing either (a mistyped job or BPM_BOSH_ROOT used to leave lock files behind). A start
      * that has not yet taken its lock is, for the stop, one that comes after it.
      */
-    boolean unknown() {
+    boolean unknown() throws IOException {
         return !Files.exists(path("jobs/" + job)) && !Files.exists(lockFile()) && !Files.exists(store().directory())
                 && !io.bpm.executor.host.Cgroups.detect().job(containerId).exists();
     }

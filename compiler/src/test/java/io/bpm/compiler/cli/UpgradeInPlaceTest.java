@@ -63,12 +63,10 @@ class UpgradeInPlaceTest extends JobHostTest {
 
     @Test
     void aJobStartedByBpm1UnderRuncIsStoppedAndThenStartedByThisBpm() throws Exception {
-        h.script("trap 'echo got-term; exit 0' TERM; echo started; while :; do sleep 0.1; done");
-        h.oneProcess("");
-        String id = ContainerId.encode(h.job, h.job);
-        String oldPid = startLikeBpm1(id);
-        h.awaitOutput("started");
-        List<Path> oldCgroups = runcCgroups(id);
+        Bpm1Job old = startedByBpm1("trap 'echo got-term; exit 0' TERM; echo started; while :; do sleep 0.1; done");
+        String id = old.id();
+        String oldPid = old.pid();
+        List<Path> oldCgroups = old.cgroups();
         assertFalse(oldCgroups.isEmpty(), "runc recorded the container's cgroups");
         for (Path c : oldCgroups) assertTrue(Files.isDirectory(c), c.toString());
 
@@ -105,12 +103,10 @@ class UpgradeInPlaceTest extends JobHostTest {
     @Test
     void aJobIgnoringTheStopSignalIsKilledWithWhatItForked() throws Exception {
         // ignores TERM (and QUIT, as bpm's alt-test-server) and leaves a child in the container: SIGKILL to the cgroup
-        h.script("trap '' TERM QUIT; sleep 100000 & echo started; while :; do sleep 0.1; done");
-        h.oneProcess("");
-        String id = ContainerId.encode(h.job, h.job);
-        String oldPid = startLikeBpm1(id);
-        h.awaitOutput("started");
-        List<Path> oldCgroups = runcCgroups(id);
+        Bpm1Job old = startedByBpm1("trap '' TERM QUIT; sleep 100000 & echo started; while :; do sleep 0.1; done");
+        String id = old.id();
+        String oldPid = old.pid();
+        List<Path> oldCgroups = old.cgroups();
         long t0 = System.nanoTime();
         JobHost.Result stop = h.bpm("stop", h.job);
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -124,12 +120,10 @@ class UpgradeInPlaceTest extends JobHostTest {
 
     @Test
     void aDeadBpm1ContainerIsCleanedByTheNextStart() throws Exception {
-        h.script("echo started; while :; do sleep 0.1; done");
-        h.oneProcess("");
-        String id = ContainerId.encode(h.job, h.job);
-        String oldPid = startLikeBpm1(id);
-        h.awaitOutput("started");
-        List<Path> oldCgroups = runcCgroups(id);
+        Bpm1Job old = startedByBpm1("echo started; while :; do sleep 0.1; done");
+        String id = old.id();
+        String oldPid = old.pid();
+        List<Path> oldCgroups = old.cgroups();
         assertEquals(0, JobHost.exec("kill", "-KILL", oldPid));
         await("bpm 1.x's init to die", () -> JobHost.gone(oldPid));
 
@@ -144,6 +138,20 @@ class UpgradeInPlaceTest extends JobHostTest {
         }
         assertEquals(0, h.bpm("stop", h.job).code());
         for (Path c : oldCgroups) assertFalse(Files.exists(c), c.toString());
+    }
+
+    /** bpm 1.x's job: its process running {@code script} under runc (the init's pid), with the cgroups runc recorded. */
+    private record Bpm1Job(String id, String pid, List<Path> cgroups) {
+    }
+
+    /** A job running {@code script}, started as bpm 1.x starts it, once it has printed "started". */
+    private Bpm1Job startedByBpm1(String script) throws Exception {
+        h.script(script);
+        h.oneProcess("");
+        String id = ContainerId.encode(h.job, h.job);
+        String pid = startLikeBpm1(id);
+        h.awaitOutput("started");
+        return new Bpm1Job(id, pid, runcCgroups(id));
     }
 
     /**
