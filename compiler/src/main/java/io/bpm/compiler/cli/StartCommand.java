@@ -99,6 +99,9 @@ final class StartCommand implements Callable<Integer> {
                     log.info("removing-stopped-process");
                     jp.cleanStale(store, state.get(), log);
                 }
+                if (UpgradeInPlace.runningBefore(jp, log, err)) {
+                    return 0; // bpm 1.x's runc runs it: left alone like any running job, until a stop
+                }
                 jp.sweepUnrecorded(log, "start", err);
                 launch(jp, store, log, err);
                 log.info("complete");

@@ -80,6 +80,10 @@ final class StopCommand implements Callable<Integer> {
             throw new JobProcess.Failed("failed to get job-process status: " + jp.who() + ": " + Main.rootCause(e));
         }
         if (state.isEmpty()) {
+            if (UpgradeInPlace.stop(jp, log, err)) {
+                log.info("complete");
+                return;
+            }
             // nothing recorded, but a start killed midway (or lost state) may have left the job
             // running in its cgroup: stopping means nothing of it runs afterwards
             jp.sweepUnrecorded(log, "stop", err);
