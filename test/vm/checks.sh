@@ -556,7 +556,7 @@ for c in ${CHECKS:-$ALL}; do
   fi
 done
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
+median() { [ $# -gt 0 ] || { echo -; return; }; printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "$NPASS $NFAIL $NSKIP $(median "${START_MS[@]}") $(median "${STOP_MS[@]}") ${#START_MS[@]} ${#STOP_MS[@]}" >"$OUT/result"
 rm -f "$BOUT" "$BERR"
 rm -rf "$ROOT"
