@@ -25,12 +25,37 @@ bpm_find_jdk() {
 # has the measurements). A bpm command lives well under a second, on machines with few CPUs: C1
 # only, and only for code 10x hotter than by default (fewer compilations competing for the CPU in
 # a short run), the serial collector, no hsperfdata file in /tmp.
+# Output is UTF-8 and formatted the same whatever the locale (bpm_utf8_locale says why).
 bpm_jvm_flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:-UsePerfData
-  --enable-native-access=ALL-UNNAMED)
-# What an AOT cache is valid for: the JDK and every jar of the class path, by size and mtime.
-# JDK 25 checks its own version, but it uses the cached classes of a jar that was rebuilt
-# since (measured): so bin/bpm compares this key with the one bin/aot-train saved.
+  --enable-native-access=ALL-UNNAMED -Dfile.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
+  -Duser.language=en -Duser.country=US)
+# bpm's output bytes never depend on the locale: plans, JSON, SARIF and OCI configs must be
+# byte-identical under monit's, cron's or `env -i`'s LANG=C (or none) and in a UTF-8 terminal, and
+# human text must lose no byte either. The flags above make the JVM write UTF-8; but it reads file
+# names and arguments in the charset of LC_CTYPE (sun.jnu.encoding, which no flag sets), so the
+# JVM gets LC_CTYPE=C.UTF-8 (built into glibc), and a user's LC_ALL becomes LANG, which still
+# rules every other category. A name that is not UTF-8 is then refused with a message, never '?'.
+bpm_utf8_locale() {
+  if [ -n "${LC_ALL:-}" ]; then export LANG="$LC_ALL"; unset LC_ALL; fi
+  export LC_CTYPE=C.UTF-8
+}
+# What an AOT cache is valid for: the JDK, the CPU's features and every jar of the class path, by
+# size and mtime. JDK 25 checks its own version, but it uses the cached classes of a jar that was
+# rebuilt since (measured), and a cache trained on a CPU with more features than this one's
+# crashes the JVM with SIGILL (JDK 25.0.3 on qemu64: ../shared/reference/noble-facts.md): so
+# bin/bpm compares this key with the one bin/aot-train saved.
 bpm_aot_key() { # $1 = compiler/target
   printf '%s\n' "$JAVA_HOME"
+  printf 'cpu%s\n' "$(bpm_cpu_flags)"
   stat -c '%n %s %.9Y' "$1/bpm-compiler.jar" "$1"/lib/*.jar
+}
+# The CPU's feature flags as the kernel reports them (x86 "flags", arm64 "Features"): the first such
+# line of /proc/cpuinfo, read with the shell's own read (no process), the line itself rather than a
+# hash of it (a hash would cost a process or a slow shell loop; the text compares as well).
+bpm_cpu_flags() {
+  local line
+  [ -r /proc/cpuinfo ] || return 0
+  while IFS= read -r line; do
+    case $line in flags*|Features*) printf '%s' "${line#*:}"; return 0 ;; esac
+  done < /proc/cpuinfo
 }

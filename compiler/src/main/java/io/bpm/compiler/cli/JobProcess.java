@@ -142,10 +142,37 @@ final class JobProcess {
         return new StateStore(path("sys/run/bpm-state/" + containerId));
     }
 
+    /** Set by the launchers (bin/bpm, the distribution's) when an AOT cache exists that this run does not use: cpu, key. */
+    static final String AOT_UNUSED = "bpm.aot.unused";
+
+    /** Why the launcher ran without its AOT cache, for bpm.log. */
+    static String aotNote(String reason) {
+        return switch (reason) {
+            case "cpu" -> "the JVM's AOT cache was trained on a CPU with other features (/proc/cpuinfo flags), which could crash "
+                    + "the JVM (SIGILL): running without it; run bin/aot-train on this machine to make one for it";
+            default -> "the JVM's AOT cache was trained for another JDK or other jars: running without it; run bin/aot-train again";
+        };
+    }
+
+    /**
+     * Whether this host knows nothing of JOB/PROC: no job directory, no lifecycle lock (a start
+     * makes it first), no recorded state and no cgroup. Stop then has nothing to do and must make
+     * nothing either (a mistyped job or BPM_BOSH_ROOT used to leave lock files behind). A start
+     * that has not yet taken its lock is, for the stop, one that comes after it.
+     */
+    boolean unknown() throws IOException {
+        return !Files.exists(path("jobs/" + job)) && !Files.exists(lockFile()) && !Files.exists(store().directory())
+                && !io.bpm.executor.host.Cgroups.detect().job(containerId).exists();
+    }
+
+    private Path lockFile() {
+        return path("data/bpm/locks/" + ContainerId.lockName(job, process));
+    }
+
     /** Waits for and takes the lifecycle lock (bpm's lock file name). */
     LifecycleLock lock(EventLog log) throws IOException {
         log.info("acquiring-lifecycle-lock.starting");
-        LifecycleLock lock = LifecycleLock.acquire(path("data/bpm/locks/" + ContainerId.lockName(job, process)));
+        LifecycleLock lock = LifecycleLock.acquire(lockFile());
         log.info("acquiring-lifecycle-lock.complete");
         return lock;
     }
@@ -166,6 +193,8 @@ final class JobProcess {
             err.println("bpm " + command + ": warning: " + log.problem());
         }
         this.log = log;
+        String unused = System.getProperty(AOT_UNUSED);
+        if (unused != null) log.warning("aot-cache-unused", aotNote(unused));
         return log;
     }
 

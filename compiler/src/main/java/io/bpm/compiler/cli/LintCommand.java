@@ -3,6 +3,7 @@ package io.bpm.compiler.cli;
 import io.bpm.compiler.Frontend;
 import io.bpm.compiler.Version;
 import io.bpm.compiler.diag.Diagnostic;
+import io.bpm.compiler.diag.Rule;
 import io.bpm.compiler.diag.Severity;
 import io.bpm.compiler.monit.MonitLint;
 import io.bpm.compiler.release.Engines;
@@ -83,8 +84,11 @@ final class LintCommand implements Callable<Integer> {
         PrintStream err = System.err;
         List<Path> files = new ArrayList<>();
         List<Path> loneMonitFiles = new ArrayList<>();
-        boolean ioProblem = false;
+        boolean releaseProblem = false;
         List<Path> releases = new ArrayList<>();
+        // paths that could not be read: said on stderr, and findings of the JSON and SARIF output
+        // (a missing folder must not look like a clean run in CI)
+        List<Diagnostic> unreadable = new ArrayList<>();
         for (Path p : paths) {
             try {
                 if (Files.isDirectory(p) && ReleaseLint.isRelease(p)) {
@@ -97,17 +101,12 @@ final class LintCommand implements Callable<Integer> {
                     continue;
                 }
                 List<Path> found = expand(p);
-                if (found.isEmpty()) {
-                    err.println("bpm lint: " + p + ": no bpm.yml or *.bpm.yml file in this directory");
-                    ioProblem = true;
-                }
+                if (found.isEmpty()) unreadable(p.toString(), "no bpm.yml or *.bpm.yml file in this directory", unreadable, err);
                 files.addAll(found);
             } catch (NoSuchFileException e) {
-                err.println("bpm lint: " + p + ": no such file or directory");
-                ioProblem = true;
+                unreadable(p.toString(), "no such file or directory", unreadable, err);
             } catch (IOException e) {
-                err.println("bpm lint: " + p + ": " + Main.rootCause(e));
-                ioProblem = true;
+                unreadable(p.toString(), describe(e), unreadable, err);
             }
         }
         if (monit != null && (files.size() != 1 || !loneMonitFiles.isEmpty())) {
@@ -129,7 +128,7 @@ final class LintCommand implements Callable<Integer> {
                 List<String> jobs = ReleaseLint.jobs(release);
                 if (job != null && !jobs.contains(job)) {
                     err.println("bpm lint: " + release + " has no job '" + job + "' (jobs: " + String.join(", ", jobs) + ")");
-                    ioProblem = true;
+                    releaseProblem = true;
                     continue;
                 }
                 ValuesFile values = properties == null ? ValuesFile.EMPTY : ValuesFile.read(properties, new HashSet<>(jobs));
@@ -143,10 +142,10 @@ final class LintCommand implements Callable<Integer> {
                 return 2;
             } catch (NoSuchFileException e) {
                 err.println("bpm lint: " + e.getFile() + ": no such file or directory");
-                ioProblem = true;
+                releaseProblem = true;
             } catch (IOException e) {
                 err.println("bpm lint: " + release + ": " + Main.rootCause(e));
-                ioProblem = true;
+                releaseProblem = true;
             } catch (Engines.Unavailable e) {
                 err.println("bpm lint: " + e.getMessage());
                 return 2;
@@ -167,22 +166,21 @@ final class LintCommand implements Callable<Integer> {
                 }
                 checked++;
             } catch (IOException e) {
-                err.println("bpm lint: " + display + ": " + describe(e));
-                ioProblem = true;
+                unreadable(display, describe(e), unreadable, err);
                 continue;
             }
             // The job's monit file, checked against this bpm.yml's processes.
             Optional<Path> companion = monit != null ? Optional.of(monit) : MonitLint.companionOf(f);
             if (companion.isPresent() && monitDone.add(companion.get().toAbsolutePath().normalize())) {
-                if (lintMonit(companion.get(), jobName, result, all, sources, err)) checked++;
-                else ioProblem = true;
+                if (lintMonit(companion.get(), jobName, result, all, sources, unreadable, err)) checked++;
             }
         }
         for (Path m : loneMonitFiles) {
             if (!monitDone.add(m.toAbsolutePath().normalize())) continue;
-            if (lintMonit(m, job != null ? job : JobName.of(m), Optional.empty(), all, sources, err)) checked++;
-            else ioProblem = true;
+            if (lintMonit(m, job != null ? job : JobName.of(m), Optional.empty(), all, sources, unreadable, err)) checked++;
         }
+        boolean ioProblem = releaseProblem || !unreadable.isEmpty();
+        if (format != Format.text) all.addAll(unreadable);   // the text report has them on stderr
         all.sort(null);
         Report report = switch (format) {
             case text -> new TextReport(useColour());
@@ -197,7 +195,7 @@ final class LintCommand implements Callable<Integer> {
 
     /** Lints one monit file (with its job's bpm.yml when given); false on an I/O problem, already said. */
     private boolean lintMonit(Path file, String jobName, Optional<Frontend.Result> bpm, List<Diagnostic> all,
-                              Map<String, SourceFile> sources, PrintStream err) {
+                              Map<String, SourceFile> sources, List<Diagnostic> unreadable, PrintStream err) {
         String display = file.toString();
         try {
             switch (SourceLoader.load(file, display, "monit file")) {
@@ -209,9 +207,16 @@ final class LintCommand implements Callable<Integer> {
             }
             return true;
         } catch (IOException e) {
-            err.println("bpm lint: " + display + ": " + describe(e));
+            unreadable(display, describe(e), unreadable, err);
             return false;
         }
+    }
+
+    /** A path that cannot be read: on stderr now, and a BPM007 finding for the JSON and SARIF output. */
+    private static void unreadable(String path, String why, List<Diagnostic> unreadable, PrintStream err) {
+        err.println("bpm lint: " + path + ": " + why);
+        unreadable.add(new Diagnostic(Rule.UNREADABLE, Rule.UNREADABLE.severity(), path, io.bpm.compiler.source.Span.FILE, "",
+                path + " cannot be read: " + why, "check the path; lint reads bpm.yml files, *.bpm.yml files and directories of them", null));
     }
 
     private boolean useColour() {

@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
                 + "A job whose bpm.yml bpm 1.4 refuses to load is named on standard error and left out; the findings of a listed "
                 + "job's bpm.yml (those bpm 1.4 accepts) are printed on standard error with their codes; a job without bpm.yml "
                 + "is not listed."},
-        footer = {"", "Exit status: 0 listed (also when some configs are invalid), 1 the state could not be read, 2 usage problem."})
+        footer = {"", "Exit status: 0 listed (also when some configs are invalid), 1 the BOSH root does not exist or the state could "
+                + "not be read, 2 usage problem."})
 final class ListCommand implements Callable<Integer>, OperatorCommand {
 
     @Option(names = "--json", description = "Print a JSON array: one object per process with name, job, process, pid (null "
@@ -83,6 +84,10 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
         }
         try {
             Path root = Path.of(HostFacts.rootFrom(System.getenv()));
+            if (!Files.isDirectory(root)) {   // a mistyped BPM_BOSH_ROOT must not look like a host without jobs
+                err.println(ERROR + "failed to list jobs: the BOSH root " + root + " does not exist (is BPM_BOSH_ROOT right?)");
+                return 1;
+            }
             List<Row> rows = rows(root, err);
             System.out.print(json ? json(rows) : table(rows));
             System.out.flush();

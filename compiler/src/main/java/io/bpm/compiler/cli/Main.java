@@ -17,7 +17,26 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        utf8Console();
         System.exit(run(args));
+    }
+
+    /**
+     * bpm's output is UTF-8 whatever the locale: plans, JSON, SARIF and OCI must be the same bytes
+     * under monit's or cron's LANG=C as in a UTF-8 terminal, and human text must lose no byte
+     * either (the JVM's default console charset under LANG=C is ASCII, which prints '?'). The
+     * launchers pass the same as flags; this covers a plain {@code java -jar}.
+     */
+    static void utf8Console() {
+        java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
+        if (!utf8.equals(System.out.charset())) {
+            System.setOut(new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, utf8));
+            System.setProperty("stdout.encoding", utf8.name());   // picocli's writers follow it
+        }
+        if (!utf8.equals(System.err.charset())) {
+            System.setErr(new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, utf8));
+            System.setProperty("stderr.encoding", utf8.name());
+        }
     }
 
     /** A command {@link MonitCommands} read: its failures are its own, so only a bug gets here. */
@@ -57,7 +76,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         java.io.PrintWriter err = cmd.getErr();
         CommandLine.Help help = cmd.getHelp();
         err.print(help.synopsisHeading() + help.synopsis(0));
-        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        suggestion(ex, spec).ifPresent(s -> err.println("Did you mean: " + s + "?"));
         err.println("See '" + spec.qualifiedName() + " --help'.");   // every command has --help
         String prefix = spec.userObject() instanceof OperatorCommand ? OperatorCommand.ERROR : spec.qualifiedName() + ": ";
         if (ex instanceof CommandLine.MissingParameterException missing && missing.getMissing().stream().anyMatch(JobArguments::isJob)) {
@@ -68,6 +87,22 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         err.println(prefix + ex.getMessage());
         err.flush();
         return 2;
+    }
+
+    /**
+     * The one command or option close to what was typed (DidYouMean: edit distance), or none:
+     * picocli's own suggestions name commands that merely share letters ({@code bpm frobnicate}
+     * got "Did you mean: bpm features?").
+     */
+    static java.util.Optional<String> suggestion(CommandLine.ParameterException ex, CommandLine.Model.CommandSpec spec) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) return java.util.Optional.empty();
+        String typed = u.getUnmatched().getFirst();
+        if (typed.startsWith("-")) {
+            String name = typed.contains("=") ? typed.substring(0, typed.indexOf('=')) : typed;
+            return io.bpm.compiler.rules.DidYouMean.suggest(name, spec.optionsMap().keySet().stream()
+                    .filter(o -> o.startsWith("--")).toList());
+        }
+        return io.bpm.compiler.rules.DidYouMean.suggest(typed, spec.subcommands().keySet()).map(c -> spec.qualifiedName() + " " + c);
     }
 
     static String rootCause(Throwable t) {

@@ -12,6 +12,7 @@ import io.bpm.executor.plan.Step;
 import io.bpm.executor.sys.Linux;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -46,6 +47,13 @@ final class StopCommand implements Callable<Integer> {
         PrintStream err = System.err;
         return job.run("stop", err, proc -> {
             JobProcess jp = JobProcess.of(job.job, proc, false);
+            if (jp.unknown()) {   // nothing to stop, and nothing is made (no lock, log or directory)
+                if (!Files.isDirectory(Path.of(jp.facts.root()))) {
+                    err.println("bpm stop: warning: the BOSH root " + jp.facts.root() + " does not exist (is BPM_BOSH_ROOT right?): "
+                            + "nothing to stop");
+                }
+                return 0;
+            }
             try (EventLog log = jp.events("stop", false, err)) {
                 try (LifecycleLock lock = jp.lock(log)) {
                     stop(jp, log, err);

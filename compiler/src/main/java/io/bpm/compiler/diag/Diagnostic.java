@@ -1,6 +1,7 @@
 package io.bpm.compiler.diag;
 
 import io.bpm.compiler.source.Span;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,11 +16,26 @@ import java.util.Optional;
  * @param message what is wrong, one sentence, naming the offending value
  * @param hint    how to fix it, or null
  * @param fix     a literal replacement for the text at {@code span}, or null when there is none
+ * @param related other places that explain the finding, e.g. where an unclosed quote's file ends
+ *                (SARIF relatedLocations, a note in the text)
  */
 public record Diagnostic(Rule rule, Severity severity, String file, Span span, String pointer,
-                         String message, String hint, String fix) implements Comparable<Diagnostic> {
+                         String message, String hint, String fix, List<Related> related) implements Comparable<Diagnostic> {
+
+    /** Another place in the same file, and what it is. */
+    public record Related(Span span, String message) {
+        public Related {
+            Objects.requireNonNull(span);
+            Objects.requireNonNull(message);
+        }
+    }
+
+    public Diagnostic(Rule rule, Severity severity, String file, Span span, String pointer, String message, String hint, String fix) {
+        this(rule, severity, file, span, pointer, message, hint, fix, List.of());
+    }
 
     public Diagnostic {
+        related = List.copyOf(related);
         Objects.requireNonNull(rule);
         Objects.requireNonNull(severity);
         Objects.requireNonNull(file);

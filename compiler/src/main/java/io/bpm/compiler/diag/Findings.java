@@ -39,6 +39,11 @@ public final class Findings {
         all.add(new Diagnostic(rule, rule.severity(), file, span, pointer, message, hint, null));
     }
 
+    /** A finding with other places that explain it (e.g. where an unclosed quote's file ends). */
+    public void reportWith(Rule rule, Span span, String pointer, String message, String hint, java.util.List<Diagnostic.Related> related) {
+        all.add(new Diagnostic(rule, rule.severity(compat), file, span, pointer, message, hint, null, related));
+    }
+
     /** True when some finding at exactly this pointer already explains the problem there. */
     public boolean hasFindingAt(String pointer) {
         return all.stream().anyMatch(d -> d.pointer().equals(pointer));

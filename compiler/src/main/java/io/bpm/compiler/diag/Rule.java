@@ -26,6 +26,8 @@ public enum Rule {
             "The input is too large, too deep, not text, or expands too much to be read safely."),
     EXTRA_DOCUMENT(6, "extra-document", Severity.WARNING, false,
             "Only the first YAML document is read; later documents are ignored."),
+    UNREADABLE(7, "unreadable", Severity.ERROR, false,
+            "A path given to lint cannot be read: it does not exist, may not be read, or is a directory without bpm.yml files."),
     // --- 1xx: structure (the JSON Schema) -----------------------------------------------------
     UNKNOWN_KEY(101, "unknown-key", Severity.ERROR, true,
             "A key bpm does not know; bpm silently ignores it, so the setting has no effect."),

@@ -230,6 +230,20 @@ public final class YamlReader {
         Span at = mark == null ? Span.FILE : at(mark);
         String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
         String context = e.getContext();
+        if (unclosed(e)) {
+            // The cause is the quote or bracket never closed, not where the reader gave up (often
+            // the end of the file): that place is the finding's, the end a related note.
+            Span opening = at(e.getContextMark());
+            String what = context.contains("quoted") ? "quoted string" : context.contains("sequence") ? "[ list" : "{ mapping";
+            boolean atEnd = problem != null && problem.contains("end of stream");
+            findings.reportWith(Rule.YAML_SYNTAX, opening, "", "malformed YAML: this " + what + " is not closed ("
+                            + oneLine(problem == null ? "" : problem) + " at line " + at.line() + ")",
+                    context.contains("quoted") ? "close the string with its quote character, or escape the quote inside it"
+                            : "close it with " + (context.contains("sequence") ? "']'" : "'}'") + ", or check the commas between its items",
+                    java.util.List.of(new io.bpm.compiler.diag.Diagnostic.Related(at,
+                            atEnd ? "the file ends here, still inside it" : "the YAML reader stopped here, still inside it")));
+            return;
+        }
         String message = context == null ? problem : problem + " (" + context
                 + (e.getContextMark() != null && e.getContextMark() != mark
                         ? " at line " + at(e.getContextMark()).line() : "") + ")";
@@ -238,6 +252,15 @@ public final class YamlReader {
             return;
         }
         findings.report(Rule.YAML_SYNTAX, at, "", "malformed YAML: " + oneLine(message), syntaxHint(problem));
+    }
+
+    /** A quote or flow bracket opened at the context mark and never closed. */
+    private static boolean unclosed(MarkedYAMLException e) {
+        String context = e.getContext();
+        return context != null && e.getContextMark() != null && e.getProblemMark() != null
+                && (context.contains("while scanning a quoted scalar") || context.contains("while parsing a flow sequence")
+                    || context.contains("while parsing a flow mapping"))
+                && (e.getProblemMark().getIndex() != e.getContextMark().getIndex());
     }
 
     /** An error SnakeYAML does not wrap in a YAMLException: a syntax finding where the scanner stopped. */

@@ -37,6 +37,12 @@ public record JsonReport() implements Report {
             o.put("hint", d.hint());
             o.put("fix", d.fix());
             o.put("pointer", d.pointer());
+            if (!d.related().isEmpty()) {
+                ArrayNode rel = o.putArray("related");
+                for (Diagnostic.Related r : d.related()) {
+                    rel.addObject().put("line", r.span().line()).put("column", r.span().column()).put("message", r.message());
+                }
+            }
         }
         out.println(write(arr));
     }

@@ -25,6 +25,9 @@ public record TextReport(boolean colour) implements Report {
                     + paint(BOLD, d.message()));
             SourceFile src = sources.get(d.file());
             if (src != null && !d.span().equals(Span.FILE)) snippet(d, src, out);
+            for (Diagnostic.Related r : d.related()) {
+                out.println(paint(BLUE, "   = ") + "note: " + d.file() + ":" + r.span().line() + ":" + r.span().column() + ": " + r.message());
+            }
             d.hintText().ifPresent(h -> out.println(paint(BLUE, "   = ") + "help: " + h));
             d.fixText().ifPresent(f -> out.println(paint(BLUE, "   = ") + "fix: replace with '" + f + "'"));
             out.println();

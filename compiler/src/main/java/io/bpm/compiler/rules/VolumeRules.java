@@ -46,6 +46,21 @@ final class VolumeRules {
         }
         // A non-canonical path is judged by its clean form, so one mistake gives one finding.
         String judged = path.startsWith("/") ? clean : path;
+        if (!path.startsWith("/") && path.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            cx.at(Rule.VOLUME_OUTSIDE_ROOT, ptr,
+                    "invalid volume path: " + path + " is a URL, not a path (bpm 1.4 refuses it: must be within " + LintContext.ROOT + ")",
+                    "a volume is a directory the job sees at the same path, e.g. /var/vcap/data/" + (cx.jobKnown() ? cx.job() : "JOB")
+                            + "/NAME; a socket URL belongs in the job's own configuration");
+            return;
+        }
+        if (!path.startsWith("/")) {
+            String absolute = absoluteFor(path, cx);
+            cx.at(Rule.VOLUME_OUTSIDE_ROOT, ptr,
+                    "invalid volume path: " + path + " is relative; volume paths are absolute, the same on the host and in the job "
+                            + "(bpm 1.4 refuses it: must be within " + LintContext.ROOT + ")",
+                    "write " + absolute, absolute);
+            return;
+        }
         if (!HostPath.isStrictlyInside(judged, LintContext.ROOT)) {
             cx.at(Rule.VOLUME_OUTSIDE_ROOT, ptr,
                     "invalid volume path: " + path + " must be within " + LintContext.ROOT
@@ -72,6 +87,21 @@ final class VolumeRules {
         }
         otherOwner(path, v.mountOnly(), ptr, cx);
         writableExec(v, cx);
+    }
+
+    /**
+     * The absolute path a relative volume path most likely means: itself below /var/vcap when it
+     * starts with a BOSH area or with var/vcap ("data/queue-worker/spool"), else below the job's
+     * data directory, with the real job name when it is known.
+     */
+    static String absoluteFor(String path, LintContext cx) {
+        String clean = HostPath.clean("/" + path);
+        if (clean.equals(LintContext.ROOT) || clean.startsWith(LintContext.ROOT + "/")) return clean;
+        List<String> c = HostPath.components(clean);
+        if (!c.isEmpty() && List.of("data", "store", "sys", "jobs", "packages").contains(c.getFirst())) {
+            return LintContext.ROOT + clean;
+        }
+        return LintContext.ROOT + "/data/" + (cx.jobKnown() ? cx.job() : "JOB") + clean;
     }
 
     /** Warns when a volume reaches into a directory that belongs to another job or to BOSH. */

@@ -271,8 +271,9 @@ final class JobHost implements AutoCloseable {
         return root.resolve("sys/run/bpm-state");
     }
 
+    /** Waits up to 60 s: it returns as soon as cond holds, and a loaded machine (a CI VM beside) may need the time. */
     static void await(String what, Callable<Boolean> cond) throws Exception {
-        await(what, cond, 10, () -> "");
+        await(what, cond, 60, () -> "");
     }
 
     /** Waits up to {@code seconds} for {@code cond}; a timeout says what {@code context} reads then. */

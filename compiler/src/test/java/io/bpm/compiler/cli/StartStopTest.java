@@ -79,10 +79,30 @@ class StartStopTest extends JobHostTest {
         assertTrue(h.recordedCgroups().stream().noneMatch(c -> Files.exists(Path.of(c))));
     }
 
+    /** Stopping a job this host does not know succeeds and makes nothing (issue 14: it made lock files). */
     @Test
-    void stoppingAnUnknownJobSucceeds() throws Exception {
-        JobHost.Result stop = h.bpm("stop", h.job);
+    void stoppingAnUnknownJobSucceedsAndMakesNothing() throws Exception {
+        java.util.List<Path> before;
+        try (Stream<Path> s = Files.walk(h.root)) {
+            before = s.sorted().toList();
+        }
+        JobHost.Result stop = h.bpm("stop", "no-such-job");
         assertEquals(0, stop.code(), stop.err());
+        assertEquals(0, h.bpm("stop", "no-such-job", "-p", "worker").code());
+        try (Stream<Path> s = Files.walk(h.root)) {
+            assertEquals(before, s.sorted().toList(), "stop of an unknown job made something");
+        }
+        // a mistyped BPM_BOSH_ROOT: nothing is made there either, and stop says why it did nothing
+        Path typo = h.root.resolveSibling(h.root.getFileName() + "-typo");
+        JobHost.Result mistyped = h.bpm(java.util.Map.of("BPM_BOSH_ROOT", typo.toString()), "stop", h.job);
+        assertEquals(0, mistyped.code(), mistyped.err());
+        assertFalse(Files.exists(typo), "stop made the mistyped root");
+        assertTrue(mistyped.err().contains("does not exist"), mistyped.err());
+        // list of a root that does not exist says so and fails
+        JobHost.Result list = h.bpm(java.util.Map.of("BPM_BOSH_ROOT", typo.toString()), "list");
+        assertEquals(1, list.code(), list.out());
+        assertTrue(list.lastErrLine().contains(typo + " does not exist"), list.err());
+        assertEquals("", list.out());
     }
 
     @Test

@@ -83,7 +83,26 @@ class UsageTest {
         }
         console.reset();
         Main.run("strat", "web");
-        assertTrue(console.stderr().lines().anyMatch(l -> l.startsWith("Did you mean: ") && l.contains("bpm start")), console.stderr());
+        assertTrue(console.stderr().lines().anyMatch(l -> l.equals("Did you mean: bpm start?")), console.stderr());
+    }
+
+    /** Only a close command or option is suggested (issue 14: bpm frobnicate got "Did you mean: bpm features?"). */
+    @Test
+    void onlyCloseCommandsAreSuggested() {
+        for (String far : List.of("frobnicate", "xyz", "deploy", "status")) {
+            console.reset();
+            assertEquals(2, Main.run(far));
+            assertFalse(console.stderr().contains("Did you mean"), far + ": " + console.stderr());
+        }
+        for (String[] near : List.of(new String[] {"lnt", "bpm lint"}, new String[] {"compil", "bpm compile"},
+                new String[] {"stpo", "bpm stop"}, new String[] {"feature", "bpm features"})) {
+            console.reset();
+            Main.run(near[0]);
+            assertTrue(console.stderr().lines().anyMatch(l -> l.equals("Did you mean: " + near[1] + "?")), near[0] + ": " + console.stderr());
+        }
+        console.reset();
+        Main.run("lint", "--fromat", "json", "x.yml");
+        assertTrue(console.stderr().lines().anyMatch(l -> l.equals("Did you mean: --format?")), console.stderr());
     }
 
     @Test

@@ -44,6 +44,7 @@ class LintGoldenTest {
         Path rules = Golden.repo().resolve("golden/lint/rules");
         for (Rule r : Rule.values()) {
             if (r.aboutMonit()) continue; // their cases are monit files: MonitGoldenTest
+            if (r == Rule.UNREADABLE) continue; // about paths lint cannot read: DiagnosticsPointAtTheCauseTest
             Path dir = rules.resolve(r.ruleName());
             assertTrue(Files.isRegularFile(dir.resolve("fail.bpm.yml")), "missing golden case " + dir + "/fail.bpm.yml");
             assertTrue(Files.isRegularFile(dir.resolve("pass.bpm.yml")), "missing golden case " + dir + "/pass.bpm.yml");
@@ -53,7 +54,7 @@ class LintGoldenTest {
     @TestFactory
     Stream<DynamicTest> failCasesReportTheirRuleAndPassCasesDoNot() {
         Path repo = Golden.repo();
-        return Arrays.stream(Rule.values()).filter(r -> !r.aboutMonit()).flatMap(r -> {
+        return Arrays.stream(Rule.values()).filter(r -> !r.aboutMonit() && r != Rule.UNREADABLE).flatMap(r -> {
             Path dir = repo.resolve("golden/lint/rules").resolve(r.ruleName());
             boolean jobUnknown = r == Rule.JOB_UNKNOWN;
             return Stream.of(

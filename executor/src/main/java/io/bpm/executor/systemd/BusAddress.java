@@ -55,20 +55,18 @@ record BusAddress(String name, boolean isAbstract) {
     }
 
     private static String unescape(String s, String entry) throws IOException {
+        byte[] in = s.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%') {
-                if (i + 3 > s.length()) {
-                    throw new IOException("D-Bus address \"" + entry + "\" has a cut-off %-escape");
-                }
-                int hi = Character.digit(s.charAt(i + 1), 16), lo = Character.digit(s.charAt(i + 2), 16);
-                if (hi < 0 || lo < 0) throw new IOException("D-Bus address \"" + entry + "\" has a bad %-escape");
-                out.write(hi << 4 | lo);
-                i += 2;
-            } else {
-                out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] != '%') {
+                out.write(in[i]);
+                continue;
             }
+            if (i + 3 > in.length) throw new IOException("D-Bus address \"" + entry + "\" has a cut-off %-escape");
+            int hi = Character.digit(in[i + 1], 16), lo = Character.digit(in[i + 2], 16);
+            if (hi < 0 || lo < 0) throw new IOException("D-Bus address \"" + entry + "\" has a bad %-escape");
+            out.write(hi << 4 | lo);
+            i += 2;
         }
         return out.toString(StandardCharsets.UTF_8);
     }

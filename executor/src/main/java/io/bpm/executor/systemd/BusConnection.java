@@ -34,6 +34,7 @@ final class BusConnection implements AutoCloseable {
     private int inStart, inEnd;
     private long serial;
     private String uniqueName;
+    private IOException broken;
 
     private BusConnection(UnixSocket socket, BusAddress address) {
         this.socket = socket;
@@ -77,7 +78,7 @@ final class BusConnection implements AutoCloseable {
         // SO_PEERCRED tells the bus who we are; this only names whom we claim to be).
         String uid = Integer.toUnsignedString(Sys.geteuid());
         StringBuilder hex = new StringBuilder();
-        for (byte b : uid.getBytes(StandardCharsets.US_ASCII)) hex.append(String.format("%02x", b));
+        for (char digit : uid.toCharArray()) hex.append('3').append(digit);   // '0'..'9' are 0x30..0x39
         socket.send(("\0AUTH EXTERNAL " + hex + "\r\n").getBytes(StandardCharsets.US_ASCII), deadline);
         String line = readAuthLine(deadline);
         if (!line.startsWith("OK ")) {
@@ -114,10 +115,29 @@ final class BusConnection implements AutoCloseable {
 
     /** Sends {@code m} with the next serial; returns it as sent. */
     Message send(Message m, long deadline) throws IOException {
+        usable();
         Message numbered = m.withSerial(++serial);
         if (serial > 0xFFFF_FFFFL) throw new IOException("D-Bus connection to " + address + " ran out of serials");
-        socket.send(numbered.encode(), deadline);
+        try {
+            socket.send(numbered.encode(), deadline);
+        } catch (IOException e) {
+            throw broken(e);                                    // part of a message may be out: the stream is lost
+        }
         return numbered;
+    }
+
+    private void usable() throws IOException {
+        if (broken != null) {
+            throw new IOException("D-Bus connection to " + address + " is unusable since: " + broken.getMessage(), broken);
+        }
+    }
+
+    private IOException broken(IOException e) {
+        if (broken == null) {
+            broken = e;
+            socket.close();
+        }
+        return e;
     }
 
     /** Calls a method and returns its reply; an error reply is a {@link DBusError}. */
@@ -140,9 +160,9 @@ final class BusConnection implements AutoCloseable {
     }
 
     /**
-     * The first message, kept or arriving, that {@code wanted} accepts; the others stay kept,
-     * except replies to calls nobody awaits any more, and calls to us, which are answered with
-     * UnknownMethod (bpm serves nothing) so their callers do not wait.
+     * The first message, kept or arriving, that {@code wanted} accepts. Signals it does not want
+     * are kept; replies to calls nobody awaits any more are dropped; calls to us are answered
+     * with UnknownMethod (bpm serves nothing) so their callers do not wait.
      */
     Message await(Predicate<Message> wanted, long deadline) throws IOException {
         for (Iterator<Message> it = kept.iterator(); it.hasNext(); ) {
@@ -162,7 +182,6 @@ final class BusConnection implements AutoCloseable {
                         send(Message.error(m, "org.freedesktop.DBus.Error.UnknownMethod",
                                 "bpm serves no methods: " + m.iface() + "." + m.member()), deadline);
                     }
-                    keep(m);
                 }
                 default -> { }                                  // stale replies and unknown types are dropped
             }
@@ -174,18 +193,31 @@ final class BusConnection implements AutoCloseable {
         kept.addLast(m);
     }
 
-    /** The messages kept so far (signals and calls that nobody awaited yet), oldest first. */
+    /** The signals kept so far that nobody awaited yet, oldest first. */
     List<Message> kept() {
         return List.copyOf(kept);
     }
 
+    /**
+     * The next message. A timeout keeps what has arrived, so the stream stays in step; any other
+     * failure (a malformed message, a closed socket) makes the connection unusable.
+     */
     private Message readMessage(long deadline) throws IOException {
-        while (inEnd - inStart < Message.FIXED_HEADER) fill(deadline);
-        int total = Message.totalLength(in, inStart);
-        while (inEnd - inStart < total) fill(deadline);
-        Message m = Message.decode(in, inStart, total);
-        inStart += total;
-        return m;
+        usable();
+        try {
+            while (inEnd - inStart < Message.FIXED_HEADER) fill(deadline);
+            int total = Message.totalLength(in, inStart);
+            while (inEnd - inStart < total) fill(deadline);
+            Message m = Message.decode(in, inStart, total);
+            inStart += total;
+            return m;
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (WireException e) {
+            throw broken(new WireException("D-Bus at " + address + " sent a malformed message: " + e.getMessage()));
+        } catch (IOException e) {
+            throw broken(e);
+        }
     }
 
     /** Reads more bytes into the input buffer, compacting and growing it as needed. */

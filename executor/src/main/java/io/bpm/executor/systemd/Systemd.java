@@ -206,7 +206,11 @@ public final class Systemd implements AutoCloseable {
         if (subscribed) return;
         bus.call(Message.methodCall(BusConnection.DBUS, BusConnection.DBUS_PATH, BusConnection.DBUS, "AddMatch", "s",
                 JOB_REMOVED_MATCH), deadline);
-        bus.call(Message.methodCall(SERVICE, PATH, MANAGER, "Subscribe", ""), deadline);
+        try {
+            bus.call(Message.methodCall(SERVICE, PATH, MANAGER, "Subscribe", ""), deadline);
+        } catch (DBusError e) {
+            if (!e.name().equals("org.freedesktop.systemd1.AlreadySubscribed")) throw e;
+        }
         subscribed = true;
     }
 
