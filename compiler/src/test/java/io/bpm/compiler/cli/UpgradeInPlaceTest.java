@@ -104,40 +104,34 @@ class UpgradeInPlaceTest extends JobHostTest {
     void aJobIgnoringTheStopSignalIsKilledWithWhatItForked() throws Exception {
         // ignores TERM (and QUIT, as bpm's alt-test-server) and leaves a child in the container: SIGKILL to the cgroup
         Bpm1Job old = startedByBpm1("trap '' TERM QUIT; sleep 100000 & echo started; while :; do sleep 0.1; done");
-        String id = old.id();
-        String oldPid = old.pid();
-        List<Path> oldCgroups = old.cgroups();
         long t0 = System.nanoTime();
         JobHost.Result stop = h.bpm("stop", h.job);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(0, stop.code(), stop.err());
         assertTrue(stop.err().contains("started by bpm 1.x") && stop.err().contains("SIGKILL"), stop.err());
         assertTrue(ms >= 17_000, "TERM, 15 s, QUIT, 2 s, KILL: " + ms + " ms");
-        assertTrue(JobHost.gone(oldPid));
-        for (Path c : oldCgroups) assertFalse(Files.exists(c), "the container's cgroup is removed: " + c);
-        assertFalse(Files.exists(runcRoot().resolve(id)));
+        assertTrue(JobHost.gone(old.pid()));
+        for (Path c : old.cgroups()) assertFalse(Files.exists(c), "the container's cgroup is removed: " + c);
+        assertFalse(Files.exists(runcRoot().resolve(old.id())));
     }
 
     @Test
     void aDeadBpm1ContainerIsCleanedByTheNextStart() throws Exception {
         Bpm1Job old = startedByBpm1("echo started; while :; do sleep 0.1; done");
-        String id = old.id();
-        String oldPid = old.pid();
-        List<Path> oldCgroups = old.cgroups();
-        assertEquals(0, JobHost.exec("kill", "-KILL", oldPid));
-        await("bpm 1.x's init to die", () -> JobHost.gone(oldPid));
+        assertEquals(0, JobHost.exec("kill", "-KILL", old.pid()));
+        await("bpm 1.x's init to die", () -> JobHost.gone(old.pid()));
 
         JobHost.Result start = h.bpm("start", h.job);
         assertEquals(0, start.code(), start.err());
-        assertNotEquals(oldPid, h.pid());
-        assertFalse(Files.exists(runcRoot().resolve(id)), "runc's state of the dead container is removed");
+        assertNotEquals(old.pid(), h.pid());
+        assertFalse(Files.exists(runcRoot().resolve(old.id())), "runc's state of the dead container is removed");
         // where this bpm puts the job can be the very path runc used (bpm 1.x's naming, below the same cgroup)
         List<String> ours = h.recordedCgroups();
-        for (Path c : oldCgroups) {
+        for (Path c : old.cgroups()) {
             assertTrue(!Files.exists(c) || ours.contains(c.toString()), "the dead container's cgroup is removed: " + c + " (ours: " + ours + ")");
         }
         assertEquals(0, h.bpm("stop", h.job).code());
-        for (Path c : oldCgroups) assertFalse(Files.exists(c), c.toString());
+        for (Path c : old.cgroups()) assertFalse(Files.exists(c), c.toString());
     }
 
     /** bpm 1.x's job: its process running {@code script} under runc (the init's pid), with the cgroups runc recorded. */
