@@ -441,7 +441,9 @@ $STAYS"; done
   at_once start "$d"; s1=$MS
   kills=$(($(dmesg 2>/dev/null | grep -c "Killed process") - kills))
   [ $kills = 0 ] || bad "the guest's OOM killer killed $kills processes during the starts ($(free -m | awk '/Mem:/ {print $2}') MiB; V2VM_MEM): $(dmesg | grep "Killed process" | tail -n 3 | tr '\n' ' ')"
-  for i in $(seq -w 1 20); do wait_for 60 is_live "storm-$i" && n=$((n + 1)); done
+  all_live() { local i; for i in $(seq -w 1 20); do is_live "storm-$i" || return 1; done; }
+  wait_for 120 all_live
+  for i in $(seq -w 1 20); do is_live "storm-$i" && n=$((n + 1)); done
   [ $n = 20 ] || bad "$n of 20 jobs running"
   for i in $(seq -w 1 20); do [ "$(instances "storm-$i")" = 1 ] || bad "storm-$i: $(instances "storm-$i") instances"; done
   at_once stop "$d"
