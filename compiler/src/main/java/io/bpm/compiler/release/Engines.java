@@ -62,7 +62,9 @@ public final class Engines {
     private static ClassLoader isolated(ClassLoader parent) throws Unavailable {
         Path jar = locate().orElseThrow(() -> new Unavailable(
                 "JRuby is not installed beside bpm (looked for jruby/jruby-complete-*.jar next to " + ownJar().map(Path::toString).orElse("bpm's jar")
-                        + "); rebuild with bin/build or reinstall the distribution", null));
+                        + "): linting a release directory renders its ERB templates with JRuby, which the self-contained "
+                        + "archive for VMs (bpm-VERSION-linux-amd64) leaves out; use bpm-VERSION.tar.gz or a checkout built with "
+                        + "bin/build for release directories (rendered bpm.yml files lint here as they are)", null));
         try {
             return new URLClassLoader(new URL[] {jar.toUri().toURL()}, parent) {
                 @Override
