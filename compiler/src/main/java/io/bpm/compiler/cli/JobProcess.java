@@ -231,7 +231,9 @@ final class JobProcess {
      * ran: a systemd scope's cgroup goes with the job's last process, memory.events with it.
      */
     static void reportOom(JobCgroup cgroup, EventLog log, long readBefore) {
-        long kills = Math.max(readBefore, cgroup.oomKills());
+        // a cgroup counted before and gone now was a scope systemd unloaded as it emptied: asking
+        // systemd again (a bus connection on every stop) could tell nothing the count did not
+        long kills = readBefore >= 0 && !cgroup.exists() ? readBefore : Math.max(readBefore, cgroup.oomKills());
         if (kills > 0) {
             log.error("oom-killed", kills + " process" + (kills == 1 ? " was" : "es were")
                     + " killed by the kernel's OOM killer at the job's memory limit (limits.memory)");
