@@ -30,6 +30,36 @@ class StubTest {
         assertEquals(171, built.length);
     }
 
+    /** Sys's syscall trampoline is what its documented instructions assemble to. */
+    @Test
+    void trampolineMatchesItsInstructions(@TempDir Path dir) throws Exception {
+        Host.assume(onPath("as") && onPath("objcopy"), "GNU as/objcopy not on PATH, trampoline not re-assembled (Debian: binutils)");
+        Files.writeString(dir.resolve("t.S"), """
+                .intel_syntax noprefix
+                .text
+                mov rax, rdi
+                mov rdi, rsi
+                mov rsi, rdx
+                mov rdx, rcx
+                mov r10, r8
+                mov r8, r9
+                mov r9, [rsp+8]
+                syscall
+                ret
+                """);
+        run(dir, "as", "--64", "-o", "t.o", "t.S");
+        run(dir, "objcopy", "-O", "binary", "-j", ".text", "t.o", "t.bin");
+        assertEquals(HexFormat.of().formatHex(Files.readAllBytes(dir.resolve("t.bin"))), Sys.TRAMPOLINE);
+    }
+
+    /** Through the trampoline, results and errors are the kernel's own. */
+    @Test
+    void rawCallsReturnTheKernelsResult() {
+        assertEquals(ProcessHandle.current().pid(), Sys.raw(Nr.GETPID));
+        assertEquals(-Errno.EBADF, Sys.raw(Nr.CLOSE, -1));
+        assertEquals(-Errno.ENOENT, Sys.raw(Nr.CHDIR, java.lang.foreign.Arena.global().allocateFrom("/nonexistent-bpm-dir").address()));
+    }
+
     private static boolean onPath(String tool) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(d, tool))) return true;
