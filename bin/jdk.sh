@@ -53,9 +53,31 @@ bpm_aot_key() { # $1 = compiler/target
 # line of /proc/cpuinfo, read with the shell's own read (no process), the line itself rather than a
 # hash of it (a hash would cost a process or a slow shell loop; the text compares as well).
 bpm_cpu_flags() {
+  bpm_read_cpu
+  printf '%s' "$bpm_cpu"
+}
+bpm_read_cpu() { # sets bpm_cpu, as bpm_cpu_flags prints it, in this shell (no subshell)
   local line
+  bpm_cpu=""
   [ -r /proc/cpuinfo ] || return 0
   while IFS= read -r line; do
-    case $line in flags*|Features*) printf '%s' "${line#*:}"; return 0 ;; esac
+    case $line in flags*|Features*) bpm_cpu=${line#*:}; return 0 ;; esac
   done < /proc/cpuinfo
+}
+# Whether the AOT caches of $1 (compiler/target) fit this run, without starting a process (monit
+# runs bin/bpm for every start and stop: `stat` and a $(...) subshell cost a fork each): the JDK
+# and CPU lines of the key bin/aot-train wrote must be this JDK's and CPU's, and no jar may be
+# newer than the key (bin/aot-train writes it after the jars and the caches). Sets bpm_aot_unused
+# to "" when they fit, else to cpu or key (why not).
+bpm_aot_fits() {
+  local home cpu j
+  bpm_aot_unused=key
+  { IFS= read -r home && IFS= read -r cpu; } < "$1/bpm.aot.key" || return 0
+  bpm_read_cpu
+  if [ "$cpu" != "cpu$bpm_cpu" ]; then bpm_aot_unused=cpu; return 0; fi
+  [ "$home" = "$JAVA_HOME" ] || return 0
+  for j in "$1/bpm-compiler.jar" "$1"/lib/*.jar; do
+    [ "$1/bpm.aot.key" -nt "$j" ] || return 0
+  done
+  bpm_aot_unused=""
 }

@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bpm.executor.host.HostFeatures;
@@ -38,7 +39,7 @@ final class FeaturesCommand implements Callable<Integer> {
         }
         String fromEnv = System.getenv(JobProcess.INIT_VARIABLE);
         String source = fromEnv != null && !fromEnv.isEmpty() ? "from " + JobProcess.INIT_VARIABLE : "the default";
-        List<HostFeatures.Feature> features = HostFeatures.detect(facts, vcapProblem, JobProcess.init(null), source);
+        List<HostFeatures.Feature> features = HostFeatures.detect(facts, vcapProblem, CompiledPlans.init(null), source);
         System.out.print(json ? json(features) : table(features));
         System.out.flush();
         return 0;

@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -55,9 +56,9 @@ final class JobArguments {
     }
 
     /**
-     * Runs {@code body}; a failure prints {@code prefix} and its message on {@code err}, an
-     * unexpected error {@code prefix}, {@code failedTo} JOB/PROC and the cause; both exit 1. The
-     * operator's commands use bpm 1.4's {@code "Error: "} prefix ({@link OperatorCommand}).
+     * Runs {@code body} as {@link MonitCommands#guarded} runs a per-job command, after a warning
+     * about arguments after the job. The operator's commands use bpm 1.4's {@code "Error: "}
+     * prefix ({@link OperatorCommand}).
      */
     int run(PrintStream err, String prefix, String failedTo, Body body) {
         if (!ignored.isEmpty()) {
@@ -65,16 +66,8 @@ final class JobArguments {
                     + (ignored.size() == 1 ? " '" : "s '") + String.join(" ", ignored) + "' after the job (bpm 1.4 ignores "
                     + (ignored.size() == 1 ? "it" : "them") + " too; -p PROC names a process)");
         }
-        if (!JobProcess.checkRoot(err, prefix)) return 1;
-        try {
-            return body.run(process());
-        } catch (JobProcess.Failed e) {
-            err.println(prefix + e.getMessage());
-            return 1;
-        } catch (IOException | RuntimeException e) {
-            err.println(prefix + failedTo + " " + job + "/" + process() + ": " + Main.rootCause(e));
-            return 1;
-        }
+        String process = process();
+        return MonitCommands.guarded(err, prefix, failedTo, job, process, e -> body.run(process));
     }
 
     /** Whether {@code arg} is the JOB of a per-job command. */

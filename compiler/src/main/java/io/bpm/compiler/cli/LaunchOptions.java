@@ -16,6 +16,6 @@ final class LaunchOptions {
 
     /** The init: --init, else $BPM_INIT, else bpm's. */
     String init() {
-        return JobProcess.init(init);
+        return CompiledPlans.init(init);
     }
 }

@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -185,7 +186,7 @@ final class ListCommand implements Callable<Integer>, OperatorCommand {
             throw new InvalidConfig(describe(errors.getFirst()) + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more; see bpm lint)" : ""));
         }
         checked.diagnostics().stream().filter(d -> d.severity() != Severity.INFO)
-                .forEach(d -> err.println("bpm list: " + JobProcess.finding(d)));
+                .forEach(d -> err.println("bpm list: " + CompiledPlans.finding(d)));
         List<String> names = new ArrayList<>();
         for (Process p : checked.config().map(BpmConfig::processes).orElse(List.of())) names.add(p.name());
         return names;

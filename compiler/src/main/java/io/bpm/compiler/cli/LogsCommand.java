@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
 import io.bpm.executor.lifecycle.LogTail;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;

@@ -17,42 +17,13 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        utf8Console();
-        System.exit(run(args));
-    }
-
-    /**
-     * bpm's output is UTF-8 whatever the locale: plans, JSON, SARIF and OCI must be the same bytes
-     * under monit's or cron's LANG=C as in a UTF-8 terminal, and human text must lose no byte
-     * either (the JVM's default console charset under LANG=C is ASCII, which prints '?'). The
-     * launchers pass the same as flags; this covers a plain {@code java -jar}.
-     */
-    static void utf8Console() {
-        java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
-        if (!utf8.equals(System.out.charset())) {
-            System.setOut(new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, utf8));
-            System.setProperty("stdout.encoding", utf8.name());   // picocli's writers follow it
-        }
-        if (!utf8.equals(System.err.charset())) {
-            System.setErr(new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, utf8));
-            System.setProperty("stderr.encoding", utf8.name());
-        }
-    }
-
-    /** A command {@link MonitCommands} read: its failures are its own, so only a bug gets here. */
-    private static int callPlain(java.util.concurrent.Callable<Integer> command) {
-        try {
-            return command.call();
-        } catch (Exception | Error e) {
-            System.err.println("bpm: " + rootCause(e));
-            return 2;
-        }
+        Bpm.main(args);
     }
 
     /** Runs the CLI and returns the exit status (tests call this directly). */
     public static int run(String... args) {
-        java.util.Optional<java.util.concurrent.Callable<Integer>> plain = MonitCommands.parse(args);
-        if (plain.isPresent()) return callPlain(plain.get());
+        int plain = MonitCommands.run(args);
+        if (plain != MonitCommands.NOT_PLAIN) return plain;
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // Never a stack trace: the cause, on the last line, and exit 2.
@@ -106,10 +77,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     static String rootCause(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
-        String m = c.getMessage();
-        return m == null ? c.getClass().getSimpleName() : m;
+        return io.bpm.executor.lifecycle.JobProcess.rootCause(t);
     }
 
     @Override

@@ -1,8 +1,9 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
+import io.bpm.executor.plan.VerifiedPlan;
 import io.bpm.compiler.RunArguments;
 import io.bpm.compiler.plan.LowerOptions;
-import io.bpm.compiler.plan.PlanSource;
 import io.bpm.executor.host.BoundPlan;
 import io.bpm.executor.host.EventLog;
 import io.bpm.executor.host.JobCgroup;
@@ -73,7 +74,8 @@ final class RunCommand implements Callable<Integer> {
                 throw new JobProcess.Failed(e.getMessage());
             }
             JobProcess jp = JobProcess.of(job.job, proc, true);
-            return launch.dryRun ? StartCommand.dryRun(jp, launch.init(), arguments, new LaunchPlan.Output(-1, -1), System.out, err)
+            return launch.dryRun ? StartCommand.dryRun(jp, launch.init(), new CompiledPlans(arguments), new LaunchPlan.Output(-1, -1),
+                    System.out, err)
                     : run(jp, arguments, err);
         });
     }
@@ -113,12 +115,13 @@ final class RunCommand implements Callable<Integer> {
 
     private int runProcess(JobProcess jp, StateStore store, RunArguments arguments, EventLog log, PrintStream err)
             throws IOException, JobProcess.Failed {
-        PlanSource.Provided provided = jp.plan(launch.init(), arguments, true, "run", err);
+        // run's arguments change from run to run: only a plan without them is cached
+        VerifiedPlan plan = jp.plan(new CompiledPlans(arguments), launch.init(), arguments.isEmpty(), "run", err);
         Foreground.Pipe out = Foreground.Pipe.open();
         Foreground.Pipe errPipe = Foreground.Pipe.open();
         LaunchPlan.Started started;
         try {
-            started = LaunchPlan.start(provided.plan().plan(), jp.facts, LaunchPlan.Options.defaults(JobProcess.SECCOMP)
+            started = LaunchPlan.start(plan, jp.facts, LaunchPlan.Options.defaults(JobProcess.SECCOMP)
                     .withPreStart(HostHook.INSTANCE).withOutput(new LaunchPlan.Output(out.write(), errPipe.write())));
         } catch (LaunchFailure e) {
             closeAll(out, errPipe);
@@ -136,7 +139,7 @@ final class RunCommand implements Callable<Integer> {
             // recorded (no pid file) so that a run killed with SIGKILL is cleaned by the next start, run or stop
             ProcessIdentity.of(started.pid()).ifPresent(id -> {
                 try {
-                    store.save(provided.text(), StateStore.State.of(id, cgroup));
+                    store.save(plan.text(), StateStore.State.of(id, cgroup));
                 } catch (IOException e) {
                     err.println("bpm run: warning: cannot record the run's state: " + e.getMessage());
                 }

@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
 import io.bpm.executor.host.Binding;
 import io.bpm.executor.host.BoundPlan;
 import io.bpm.executor.host.JobStatus;

@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
 import io.bpm.executor.host.JobStatus;
 import io.bpm.executor.lifecycle.Tracer;
 import java.io.PrintStream;

@@ -9,6 +9,7 @@ import io.bpm.executor.plan.Plan;
 import io.bpm.executor.plan.PlanCache;
 import io.bpm.executor.plan.PlanFormatException;
 import io.bpm.executor.plan.PlanText;
+import io.bpm.executor.plan.VerifiedPlan;
 import io.bpm.executor.plan.Verifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,9 +32,14 @@ public final class PlanSource {
      * A plan ready to apply, whether it came from the cache, and the findings of a fresh compile
      * that did not stop it (warnings; none on a cache hit, whose compile reported them).
      */
-    public record Provided(PlanText.Parsed plan, String text, boolean cached, List<Diagnostic> findings) {
+    public record Provided(VerifiedPlan plan, boolean cached, List<Diagnostic> findings) {
         public Provided {
             findings = List.copyOf(findings);
+        }
+
+        /** The plan text, as start saves it for stop. */
+        public String text() {
+            return plan.text();
         }
     }
 
@@ -71,20 +77,11 @@ public final class PlanSource {
         byte[] bytes = Files.readAllBytes(bpmYml);
         String sha = PlanCache.sha256(bytes);
         String version = versionFor(init);
-        Optional<String> hit = cache.lookup(sha, version);
-        if (hit.isPresent()) {
-            try {
-                PlanText.Parsed parsed = PlanText.parse(hit.get());
-                Header h = new Header(parsed);
-                if (h.matches(job, process)) {
-                    Verifier.require(parsed);
-                    return new Provided(parsed, hit.get(), true, List.of());
-                }
-            } catch (PlanFormatException | RuntimeException e) {
-                // A damaged or foreign entry is a miss: compile afresh and overwrite it.
-            }
-        }
-        return compile(bpmYml, bytes, job, process, init, cache, sha, version, io.bpm.compiler.RunArguments.NONE);
+        Optional<VerifiedPlan> hit = cache.find(sha, version, job, process);
+        if (hit.isPresent()) return new Provided(hit.get(), true, List.of());
+        Provided compiled = compile(bpmYml, bytes, job, process, init, io.bpm.compiler.RunArguments.NONE);
+        cache.store(sha, version, compiled.plan());
+        return compiled;
     }
 
     /**
@@ -94,18 +91,22 @@ public final class PlanSource {
      */
     public static Provided forRun(Path bpmYml, String job, String process, String init, io.bpm.compiler.RunArguments arguments)
             throws IOException, CompileFailure {
-        byte[] bytes = Files.readAllBytes(bpmYml);
-        return compile(bpmYml, bytes, job, process, init, null, null, versionFor(init), arguments);
+        return compile(bpmYml, Files.readAllBytes(bpmYml), job, process, init, arguments);
     }
 
-    private static String versionFor(String init) {
+    /** The compiler version a plan for this init carries, and the plan cache's key with it. */
+    public static String versionFor(String init) {
         return init.equals(LowerOptions.DEFAULT_INIT) ? Version.get()
                 : Version.get() + "+init-" + PlanCache.sha256(init.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
-    private static Provided compile(Path bpmYml, byte[] bytes, String job, String process, String init, PlanCache cache,
-                                    String sha, String version, io.bpm.compiler.RunArguments arguments)
-            throws IOException, CompileFailure {
+    /**
+     * The verified plan of {@code process} compiled from these bytes of {@code bpmYml} (not
+     * cached), with run's arguments added.
+     */
+    public static Provided compile(Path bpmYml, byte[] bytes, String job, String process, String init,
+                                   io.bpm.compiler.RunArguments arguments) throws CompileFailure {
+        String version = versionFor(init);
         SourceFile source = switch (SourceLoader.decode(bytes, bpmYml.toString())) {
             case SourceLoader.Text t -> t.source();
             case SourceLoader.Refused r -> throw new CompileFailure(bpmYml + " cannot be read", List.of(r.diagnostic()));
@@ -123,14 +124,7 @@ public final class PlanSource {
         }
         List<Diagnostic> findings = checked.diagnostics().stream().filter(stopping::concerns).toList();
         Plan plan = Lowering.lower(checked, process, new LowerOptions(job, version, init));
-        Verifier.require(plan);
-        String planText = PlanText.write(plan);
-        if (cache != null) cache.store(sha, version, planText);
-        try {
-            return new Provided(PlanText.parse(planText), planText, false, findings);
-        } catch (PlanFormatException e) {
-            throw new IllegalStateException("a plan this compiler wrote does not read back: " + e.getMessage(), e);
-        }
+        return new Provided(VerifiedPlan.of(plan), false, findings);
     }
 
     /**
@@ -161,17 +155,6 @@ public final class PlanSource {
         /** The findings worth telling who starts this process: its own and the file's, not a sibling's. */
         public boolean concerns(Diagnostic d) {
             return !sibling(d);
-        }
-    }
-
-    /** The job and process a cached plan was compiled for (the cache is per process, but be sure). */
-    private record Header(String job, String process) {
-        Header(PlanText.Parsed parsed) {
-            this(parsed.plan().header().job(), parsed.plan().header().process());
-        }
-
-        boolean matches(String j, String p) {
-            return job.equals(j) && process.equals(p);
         }
     }
 }

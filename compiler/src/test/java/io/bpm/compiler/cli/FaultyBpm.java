@@ -16,15 +16,15 @@ public final class FaultyBpm {
     public static void main(String[] args) {
         String fault = args[0];
         if (fault.startsWith("stop:")) {
-            StopCommand.fault = new Stopper.Fault(Stopper.Phase.valueOf(fault.substring(5)));
+            MonitCommands.stopFault = new Stopper.Fault(Stopper.Phase.valueOf(fault.substring(5)));
             System.exit(Main.run(Arrays.copyOfRange(args, 2, args.length)));
         }
         if (fault.startsWith("tape:")) {
-            StartCommand.fault = new LaunchPlan.Fault(null, Integer.parseInt(fault.substring(5)), 2000, Path.of(args[1]), -1);
+            MonitCommands.startFault = new LaunchPlan.Fault(null, Integer.parseInt(fault.substring(5)), 2000, Path.of(args[1]), -1);
         } else if (fault.startsWith("prep:")) {
-            StartCommand.fault = new LaunchPlan.Fault(null, -1, 0, null, Integer.parseInt(fault.substring(5)));
+            MonitCommands.startFault = new LaunchPlan.Fault(null, -1, 0, null, Integer.parseInt(fault.substring(5)));
         } else {
-            StartCommand.fault = new LaunchPlan.Fault(LaunchPlan.Phase.valueOf(fault), -1, 0, null, -1);
+            MonitCommands.startFault = new LaunchPlan.Fault(LaunchPlan.Phase.valueOf(fault), -1, 0, null, -1);
         }
         System.exit(Main.run(Arrays.copyOfRange(args, 2, args.length)));
     }

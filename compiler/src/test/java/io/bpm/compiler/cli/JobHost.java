@@ -200,12 +200,17 @@ final class JobHost implements AutoCloseable {
     }
 
     Result bpm(Map<String, String> env, String... args) throws Exception {
-        ProcessBuilder pb = command(env, args);
+        return run(command(env, args));
+    }
+
+    /** Runs a bpm command line made by {@link #command} and waits for it (60 s at most). */
+    Result run(ProcessBuilder pb) throws Exception {
+        String what = String.join(" ", pb.command().subList(Math.max(0, pb.command().size() - 3), pb.command().size()));
         Path out = Files.createTempFile(Path.of("/var/tmp"), "bpm-out-", ".txt");
         Path err = Files.createTempFile(Path.of("/var/tmp"), "bpm-err-", ".txt");
         try {
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "bpm " + String.join(" ", args) + " finished");
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "bpm ... " + what + " finished");
             return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
             Files.deleteIfExists(out);

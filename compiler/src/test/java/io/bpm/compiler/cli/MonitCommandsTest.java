@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -36,18 +35,18 @@ class MonitCommandsTest {
     void thePlainFormsReadAsPicocliReadsThem() {
         for (List<String> argv : READ_HERE) {
             String[] args = argv.toArray(String[]::new);
-            Optional<Callable<Integer>> fast = MonitCommands.parse(args);
+            Optional<MonitCommands.Plain> fast = MonitCommands.parse(args);
             assertTrue(fast.isPresent(), "read here: " + argv);
-            JobArguments mine = arguments(fast.get());
+            MonitCommands.Plain mine = fast.get();
 
             CommandLine cli = new CommandLine(new Main());
             CommandLine.ParseResult parsed = cli.parseArgs(args);
             Object picked = parsed.subcommand().commandSpec().userObject();
-            assertEquals(fast.get().getClass(), picked.getClass(), argv.toString());
+            assertEquals(parsed.subcommand().commandSpec().name(), mine.command(), argv.toString());
             JobArguments theirs = arguments(picked);
-            assertEquals(theirs.job, mine.job, argv.toString());
-            assertEquals(theirs.process, mine.process, argv.toString());
-            assertEquals(theirs.process(), mine.process(), argv.toString());
+            assertEquals(theirs.job, mine.job(), argv.toString());
+            assertEquals(theirs.process, mine.process(), argv.toString());
+            assertEquals(theirs.process(), mine.processOrJob(), argv.toString());
         }
     }
 
@@ -69,12 +68,12 @@ class MonitCommandsTest {
         for (List<List<String>> pair : pairs) {
             String[] extra = pair.getFirst().toArray(String[]::new);
             assertFalse(MonitCommands.parse(extra).isPresent(), "left to picocli: " + pair.getFirst());
-            JobArguments plain = arguments(MonitCommands.parse(pair.getLast().toArray(String[]::new)).orElseThrow());
-            Object picked = new CommandLine(new Main()).parseArgs(extra).subcommand().commandSpec().userObject();
-            assertEquals(MonitCommands.parse(pair.getLast().toArray(String[]::new)).get().getClass(), picked.getClass());
-            JobArguments theirs = arguments(picked);
-            assertEquals(plain.job, theirs.job, pair.getFirst().toString());
-            assertEquals(plain.process, theirs.process, pair.getFirst().toString());
+            MonitCommands.Plain plain = MonitCommands.parse(pair.getLast().toArray(String[]::new)).orElseThrow();
+            CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(extra);
+            assertEquals(plain.command(), parsed.subcommand().commandSpec().name());
+            JobArguments theirs = arguments(parsed.subcommand().commandSpec().userObject());
+            assertEquals(plain.job(), theirs.job, pair.getFirst().toString());
+            assertEquals(plain.process(), theirs.process, pair.getFirst().toString());
             assertFalse(theirs.ignored.isEmpty(), pair.getFirst().toString());
         }
     }
@@ -88,7 +87,8 @@ class MonitCommandsTest {
     @Test
     void aStopLoadsNoPicocliClass(@TempDir Path root) throws Exception {
         String plain = classesLoaded(root, "stop", "never-ran");
-        assertTrue(plain.contains("io.bpm.compiler.cli.StopCommand"), plain);
+        assertTrue(plain.contains("io.bpm.executor.lifecycle.Stopper"), plain);
+        assertFalse(plain.contains("io.bpm.compiler.cli.StopCommand"), "the picocli command class is not even loaded");
         assertEquals(List.of(), plain.lines().filter(l -> l.contains(" picocli.")).toList(), "stop JOB loaded picocli");
         String help = classesLoaded(root, "stop", "--help");
         assertTrue(help.contains(" picocli.CommandLine "), "stop --help goes through picocli");
@@ -98,7 +98,7 @@ class MonitCommandsTest {
     private static String classesLoaded(Path root, String... args) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new java.util.ArrayList<>(List.of(java.toString(), "-verbose:class", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-cp", System.getProperty("java.class.path"), Bpm.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("BPM_BOSH_ROOT", root.toString());

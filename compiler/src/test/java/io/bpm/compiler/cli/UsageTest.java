@@ -1,5 +1,6 @@
 package io.bpm.compiler.cli;
 
+import io.bpm.executor.lifecycle.JobProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -54,6 +54,13 @@ public sealed interface CgroupDriver permits CgroupDriver.Cgroupfs, SystemdScope
      * in the scope.
      */
     record Placement(JobCgroup cgroup, Runnable release) implements AutoCloseable {
+        /** Nothing to release (a class, not a lambda, on the start path). */
+        static final Runnable NOTHING = new Runnable() {
+            @Override
+            public void run() {
+            }
+        };
+
         @Override
         public void close() {
             release.run();
@@ -105,7 +112,7 @@ public sealed interface CgroupDriver permits CgroupDriver.Cgroupfs, SystemdScope
                 }
                 throw e;
             }
-            return new Placement(cgroup, () -> { });
+            return new Placement(cgroup, Placement.NOTHING);
         }
     }
 }

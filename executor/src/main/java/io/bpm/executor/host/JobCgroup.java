@@ -50,7 +50,13 @@ public final class JobCgroup {
          * SIGKILL through {@link ProcessHandle}, which checks the process's start time before
          * signalling (so a pid reused since it was listed is not hit). Refuses this JVM itself.
          */
-        Killer SIGKILL = pid -> {
+        Killer SIGKILL = new Sigkill();
+    }
+
+    /** {@link Killer#SIGKILL}: a class, not a lambda, on the stop path. */
+    private static final class Sigkill implements Killer {
+        @Override
+        public void kill(long pid) {
             if (pid == ProcessHandle.current().pid()) {
                 throw new IllegalStateException("refusing to kill bpm itself: it is in the job's cgroup");
             }
@@ -58,7 +64,7 @@ public final class JobCgroup {
             if (h.isPresent()) {
                 h.get().destroyForcibly();
             }
-        };
+        }
     }
 
     private static final long POLL_NANOS = 5_000_000;

@@ -17,6 +17,7 @@ import io.bpm.executor.plan.Step;
 import io.bpm.executor.plan.Step.Hook;
 import io.bpm.executor.plan.Step.LogStream;
 import io.bpm.executor.plan.Step.Seccomp;
+import io.bpm.executor.plan.VerifiedPlan;
 import io.bpm.executor.plan.Verifier;
 import io.bpm.executor.sys.LaunchException;
 import io.bpm.executor.sys.Launcher;
@@ -121,7 +122,8 @@ public final class LaunchPlan {
      * volume, share, require-dir and open-log lines from 0). Either way a test can prove that a
      * start killed anywhere leaves nothing a later start or stop cannot clean.
      */
-    public record Fault(Phase phase, int tapeEntry, long pauseMillis, Path marker, int preparationStep) {
+    public record Fault(Phase phase, int tapeEntry, long pauseMillis, Path marker, int preparationStep)
+            implements java.util.function.IntConsumer {
         public static final Fault NONE = new Fault(null, -1, 0, null, -1);
 
         public void at(Phase reached) {
@@ -130,7 +132,9 @@ public final class LaunchPlan {
             }
         }
 
-        void beforePreparationStep(int step) {
+        /** Before host-preparation step {@code step} (a class's method, not a lambda, on the start path). */
+        @Override
+        public void accept(int step) {
             if (step == preparationStep) {
                 Sys.raw(Nr.KILL, Sys.raw(Nr.GETPID), Linux.SIGKILL);
             }
@@ -171,9 +175,20 @@ public final class LaunchPlan {
      * @throws LaunchFailure naming the step, the syscall and errno; nothing of the launch is left
      */
     public static Started start(Plan plan, HostFacts facts, Options options) throws LaunchFailure {
+        return start(verify(plan), facts, options);
+    }
+
+    /**
+     * Starts a verified plan's process (a plan from the cache was verified once, when it was
+     * cached: {@link io.bpm.executor.plan.PlanCache#find}).
+     *
+     * @throws LaunchFailure naming the step, the syscall and errno; nothing of the launch is left
+     */
+    public static Started start(VerifiedPlan verified, HostFacts facts, Options options) throws LaunchFailure {
+        Plan plan = verified.plan();
         String who = plan.header().job() + "/" + plan.header().process();
         long t0 = System.nanoTime();
-        BoundPlan bound = verifyAndBind(plan, facts, who);
+        BoundPlan bound = bind(plan, facts, who);
         long t1 = System.nanoTime();
 
         List<Integer> fds = new ArrayList<>();
@@ -187,7 +202,7 @@ public final class LaunchPlan {
         try {
             Path rootfs = rootfs(facts, plan.header());
             makeRootfs(rootfs);
-            try (HostPreparation.Logs logs = new HostPreparation(bound, options.mounter(), options.fault()::beforePreparationStep).apply()) {
+            try (HostPreparation.Logs logs = new HostPreparation(bound, options.mounter(), options.fault()).apply()) {
                 // the channels only created and chowned the files: the child needs plain fds
             } catch (PreparationException e) {
                 throw new LaunchFailure(stepLabel(bound, e.step()), "cannot start " + who
@@ -284,8 +299,14 @@ public final class LaunchPlan {
      * Descriptor numbers are placeholders; the real ones are chosen by the kernel at launch.
      */
     public static List<String> describe(Plan plan, HostFacts facts, Options options) throws LaunchFailure {
+        return describe(verify(plan), facts, options);
+    }
+
+    /** {@link #describe(Plan, HostFacts, Options)} of a verified plan. */
+    public static List<String> describe(VerifiedPlan verified, HostFacts facts, Options options) throws LaunchFailure {
+        Plan plan = verified.plan();
         String who = plan.header().job() + "/" + plan.header().process();
-        BoundPlan bound = verifyAndBind(plan, facts, who);
+        BoundPlan bound = bind(plan, facts, who);
         List<String> out = new ArrayList<>();
         out.add("# dry run of " + who + ": nothing below has been done");
         out.add("# the plan, bound to this host (host preparation applies its directory, log and volume lines):");
@@ -353,12 +374,20 @@ public final class LaunchPlan {
                 : new CgroupDriver.Cgroupfs(Cgroups.detect(), options.cgroupParent());
     }
 
-    /** The plan verified again (it may come from a cache or a saved state) and bound to this host. */
-    private static BoundPlan verifyAndBind(Plan plan, HostFacts facts, String who) throws LaunchFailure {
+    /** A plan from elsewhere (a test, a saved state), verified before anything of it is applied. */
+    private static VerifiedPlan verify(Plan plan) throws LaunchFailure {
         try {
-            Verifier.require(plan);
-            return Binding.bind(plan, facts);
+            return VerifiedPlan.of(plan);
         } catch (InvalidPlanException | IllegalArgumentException e) {
+            throw new LaunchFailure(null, "cannot start " + plan.header().job() + "/" + plan.header().process() + ": " + e.getMessage());
+        }
+    }
+
+    /** The verified plan bound to this host. */
+    private static BoundPlan bind(Plan plan, HostFacts facts, String who) throws LaunchFailure {
+        try {
+            return Binding.bind(plan, facts);
+        } catch (IllegalArgumentException e) {
             throw new LaunchFailure(null, "cannot start " + who + ": " + e.getMessage());
         }
     }

@@ -146,7 +146,11 @@ public final class TapeBuilder {
         }
 
         public Built(Tape tape, List<String> skipped) {
-            this(tape, skipped, () -> { });
+            this(tape, skipped, new Runnable() {
+                @Override
+                public void run() {
+                }
+            });
         }
 
         /** Frees the tape and closes the descriptors of the bind sources (after the launch: the child has its copies). */
@@ -249,7 +253,13 @@ public final class TapeBuilder {
         try {
             b.run();
             ok = true;
-            return new Built(b.tape, b.skipped, b::closeSources);
+            TapeBuilder sources = b;   // an anonymous class, not a method reference: no lambda on the start path
+            return new Built(b.tape, b.skipped, new Runnable() {
+                @Override
+                public void run() {
+                    sources.closeSources();
+                }
+            });
         } catch (LaunchFailure e) {
             throw e;
         } catch (IOException e) {

@@ -1,9 +1,5 @@
-package io.bpm.compiler.cli;
+package io.bpm.executor.lifecycle;
 
-import io.bpm.compiler.RunArguments;
-import io.bpm.compiler.plan.LowerOptions;
-import io.bpm.compiler.plan.PlanSource;
-import io.bpm.compiler.report.TextReport;
 import io.bpm.executor.host.EventLog;
 import io.bpm.executor.host.JobCgroup;
 import io.bpm.executor.host.LifecycleLock;
@@ -11,13 +7,13 @@ import io.bpm.executor.host.StateStore;
 import io.bpm.executor.launch.SeccompFilter;
 import io.bpm.executor.plan.ContainerId;
 import io.bpm.executor.plan.HostFacts;
-import io.bpm.executor.plan.InvalidPlanException;
 import io.bpm.executor.plan.Plan;
 import io.bpm.executor.plan.PlanCache;
 import io.bpm.executor.plan.PlanFormatException;
 import io.bpm.executor.plan.PlanText;
 import io.bpm.executor.plan.SeccompProfile;
 import io.bpm.executor.plan.Step;
+import io.bpm.executor.plan.VerifiedPlan;
 import io.bpm.executor.plan.Verifier;
 import io.bpm.executor.seccomp.Arch;
 import io.bpm.executor.seccomp.Precompiled;
@@ -28,41 +24,50 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * One process of a job on this host, as start, run and stop address it: the paths bpm derives
  * from JOB and PROC under the BOSH root (lock, state, bpm.yml, plan cache, bpm.log) and the
- * steps the three commands share (lock, read and clean state, get a plan).
+ * steps the three commands share (lock, read and clean state, get a verified plan: from the
+ * plan cache, else from the compiler through a {@link PlanSupplier}).
  */
-final class JobProcess {
+public final class JobProcess {
 
     /** A command cannot go on; the message is the last line it prints. */
-    static final class Failed extends Exception {
-        Failed(String message) {
+    public static final class Failed extends Exception {
+        public Failed(String message) {
             super(message);
         }
     }
 
     /** How long to wait for the kernel to empty and remove a cgroup. */
-    static final Duration CGROUP_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration CGROUP_TIMEOUT = Duration.ofSeconds(5);
 
     /** The environment variable that chooses the init. */
-    static final String INIT_VARIABLE = "BPM_INIT";
+    public static final String INIT_VARIABLE = "BPM_INIT";
 
     /**
      * The seccomp programs bpm ships, for the architecture this JVM runs on (precompiled for
      * x86-64; compiled on the spot from the aarch64 table, where the launch stub still lacks).
      */
-    static final SeccompFilter SECCOMP = step -> Precompiled.program(SeccompProfile.byName(step.profile(), step.version())
-            .orElseThrow(() -> new IllegalArgumentException("unknown seccomp profile " + step.profile() + " " + step.version())),
-            Arch.host()).toLongArray();
+    public static final SeccompFilter SECCOMP = new ShippedSeccomp();
 
-    final String job;
-    final String process;
-    final HostFacts facts;
-    final String containerId;
+    /** {@link #SECCOMP}: a class, not a lambda, on the start path. */
+    private static final class ShippedSeccomp implements SeccompFilter {
+        @Override
+        public long[] program(Step.Seccomp step) {
+            SeccompProfile profile = SeccompProfile.byName(step.profile(), step.version()).orElse(null);
+            if (profile == null) throw new IllegalArgumentException("unknown seccomp profile " + step.profile() + " " + step.version());
+            return Precompiled.program(profile, Arch.host()).toLongArray();
+        }
+    }
+
+    public final String job;
+    public final String process;
+    public final HostFacts facts;
+    public final String containerId;
 
     /** The bpm.log {@link #events} opened last, where {@link #plan} logs the findings of a compile. */
     private EventLog log;
@@ -80,7 +85,7 @@ final class JobProcess {
      * @param needUser start and run need the vcap user (its ids go into the plan); stop works
      *                 without it
      */
-    static JobProcess of(String job, String process, boolean needUser) throws Failed {
+    public static JobProcess of(String job, String process, boolean needUser) throws Failed {
         String invalid = Verifier.nameProblem("job", job);
         if (invalid == null) invalid = Verifier.nameProblem("process", process);
         if (invalid != null) throw new Failed("invalid job or process name: " + invalid);
@@ -95,13 +100,13 @@ final class JobProcess {
     }
 
     /** bpm 1.4's message when neither the user nor the group is root (§7.1), word for word. */
-    static final String NOT_ROOT = "bpm must be run as root. Please run 'sudo -i' to become the root user.";
+    public static final String NOT_ROOT = "bpm must be run as root. Please run 'sudo -i' to become the root user.";
 
     /**
      * Whether this process may run bpm's job commands: as bpm 1.4 checks it, the real user or the
      * real group is root. Read from /proc/self/status, which costs no FFM downcall.
      */
-    static boolean runByRoot() {
+    public static boolean runByRoot() {
         try {
             return rootIn(Files.readString(Path.of("/proc/self/status")));
         } catch (IOException e) {
@@ -110,43 +115,52 @@ final class JobProcess {
     }
 
     /** bpm 1.4's root check for a command: false, after saying why on {@code err} with {@code prefix}, when not run by root. */
-    static boolean checkRoot(PrintStream err, String prefix) {
+    public static boolean checkRoot(PrintStream err, String prefix) {
         if (runByRoot()) return true;
         err.println(prefix + NOT_ROOT);
         return false;
     }
 
     /** Whether a /proc/PID/status text has a real uid or a real gid of 0. */
-    static boolean rootIn(String status) {
+    public static boolean rootIn(String status) {
         for (String line : status.split("\n")) {
             if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
-                if (line.substring(4).strip().split("\\s+")[0].equals("0")) return true;
+                List<String> ids = HostFacts.words(line.substring(4));
+                if (!ids.isEmpty() && ids.get(0).equals("0")) return true;
             }
         }
         return false;
     }
 
-    String who() {
+    /** The message of the innermost cause: what a command prints on its last line, never a stack trace. */
+    public static String rootCause(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        String m = c.getMessage();
+        return m == null ? c.getClass().getSimpleName() : m;
+    }
+
+    public String who() {
         return job + "/" + process;
     }
 
-    Path path(String rootRelative) {
+    public Path path(String rootRelative) {
         return Path.of(facts.bind(Step.ROOT + "/" + rootRelative));
     }
 
-    Path bpmYml() {
+    public Path bpmYml() {
         return path("jobs/" + job + "/config/bpm.yml");
     }
 
-    StateStore store() {
+    public StateStore store() {
         return new StateStore(path("sys/run/bpm-state/" + containerId));
     }
 
     /** Set by the launchers (bin/bpm, the distribution's) when an AOT cache exists that this run does not use: cpu, key. */
-    static final String AOT_UNUSED = "bpm.aot.unused";
+    public static final String AOT_UNUSED = "bpm.aot.unused";
 
     /** Why the launcher ran without its AOT cache, for bpm.log. */
-    static String aotNote(String reason) {
+    public static String aotNote(String reason) {
         return switch (reason) {
             case "cpu" -> "the JVM's AOT cache was trained on a CPU with other features (/proc/cpuinfo flags), which could crash "
                     + "the JVM (SIGILL): running without it; run bin/aot-train on this machine to make one for it";
@@ -160,7 +174,7 @@ final class JobProcess {
      * nothing either (a mistyped job or BPM_BOSH_ROOT used to leave lock files behind). A start
      * that has not yet taken its lock is, for the stop, one that comes after it.
      */
-    boolean unknown() throws IOException {
+    public boolean unknown() throws IOException {
         return !Files.exists(path("jobs/" + job)) && !Files.exists(lockFile()) && !Files.exists(store().directory())
                 && !io.bpm.executor.host.Cgroups.detect().job(containerId).exists();
     }
@@ -170,7 +184,7 @@ final class JobProcess {
     }
 
     /** Waits for and takes the lifecycle lock (bpm's lock file name). */
-    LifecycleLock lock(EventLog log) throws IOException {
+    public LifecycleLock lock(EventLog log) throws IOException {
         log.info("acquiring-lifecycle-lock.starting");
         LifecycleLock lock = LifecycleLock.acquire(lockFile());
         log.info("acquiring-lifecycle-lock.complete");
@@ -183,7 +197,7 @@ final class JobProcess {
      *
      * @param createDir start and run make the log directory; stop does not
      */
-    EventLog events(String command, boolean createDir, PrintStream err) throws Failed {
+    public EventLog events(String command, boolean createDir, PrintStream err) throws Failed {
         Path file = path("sys/log/" + job + "/bpm.log");
         EventLog log = EventLog.open(file, command, job, process, facts.uid(), facts.gid(), createDir);
         if (log.problem() != null) {
@@ -199,7 +213,7 @@ final class JobProcess {
     }
 
     /** The recorded state, or empty; a damaged state file is reported and treated as none. */
-    Optional<StateStore.State> readState(StateStore store, String command, PrintStream err) throws IOException {
+    public Optional<StateStore.State> readState(StateStore store, String command, PrintStream err) throws IOException {
         try {
             return store.readState();
         } catch (StateStore.StateFormatException e) {
@@ -209,7 +223,7 @@ final class JobProcess {
     }
 
     /** The recorded init is gone: kill what is left in its cgroup, remove it, the pid file and the state. */
-    void cleanStale(StateStore store, StateStore.State state, EventLog log) throws IOException {
+    public void cleanStale(StateStore store, StateStore.State state, EventLog log) throws IOException {
         JobCgroup cg = state.cgroup();
         reportOom(cg, log);
         cg.kill(CGROUP_TIMEOUT, JobCgroup.Killer.SIGKILL);
@@ -222,7 +236,7 @@ final class JobProcess {
      * Puts the kernel's OOM kills in the job's cgroup into bpm.log (read before the cgroup goes):
      * a job that died at its memory limit is otherwise only a missing process.
      */
-    static void reportOom(JobCgroup cgroup, EventLog log) {
+    public static void reportOom(JobCgroup cgroup, EventLog log) {
         reportOom(cgroup, log, -1);
     }
 
@@ -230,7 +244,7 @@ final class JobProcess {
      * As {@link #reportOom(JobCgroup, EventLog)}, with a count read earlier, while the job still
      * ran: a systemd scope's cgroup goes with the job's last process, memory.events with it.
      */
-    static void reportOom(JobCgroup cgroup, EventLog log, long readBefore) {
+    public static void reportOom(JobCgroup cgroup, EventLog log, long readBefore) {
         // a cgroup counted before and gone now was a scope systemd unloaded as it emptied: asking
         // systemd again (a bus connection on every stop) could tell nothing the count did not
         long kills = readBefore >= 0 && !cgroup.exists() ? readBefore : Math.max(readBefore, cgroup.oomKills());
@@ -241,7 +255,7 @@ final class JobProcess {
     }
 
     /** The plan start saved, or null when there is none or it is damaged. */
-    static Plan savedPlan(StateStore store) throws IOException {
+    public static Plan savedPlan(StateStore store) throws IOException {
         Optional<String> text = store.readPlan();
         if (text.isEmpty()) return null;
         try {
@@ -252,7 +266,7 @@ final class JobProcess {
     }
 
     /** The public pid file: the one the saved plan names, else bpm's path for this job and process. */
-    Path pidFile(Plan saved) {
+    public Path pidFile(Plan saved) {
         if (saved != null) {
             try {
                 return Path.of(facts.bind(saved.one(Step.PidFile.class).path()));
@@ -269,7 +283,7 @@ final class JobProcess {
      * see, and every later start would find it running and return without the pid file monit
      * waits for. True if the file was written.
      */
-    boolean restorePidFile(StateStore store, StateStore.State state) throws IOException {
+    public boolean restorePidFile(StateStore store, StateStore.State state) throws IOException {
         Path file = pidFile(savedPlan(store));
         String want = Long.toString(state.process().pid());
         byte[] have;
@@ -290,7 +304,7 @@ final class JobProcess {
      * by this container id is bpm's and stale; killing it is what keeps a job to one instance
      * (bpm 1.4 does the same through runc delete --force). Called before every launch.
      */
-    void sweepUnrecorded(EventLog log, String command, PrintStream err) throws IOException {
+    public void sweepUnrecorded(EventLog log, String command, PrintStream err) throws IOException {
         JobCgroup cg = io.bpm.executor.host.CgroupDriver.detect().locate(containerId);
         if (!cg.exists()) return;
         java.util.Set<Long> left = cg.pids();
@@ -305,54 +319,31 @@ final class JobProcess {
         cg.remove(CGROUP_TIMEOUT);
     }
 
-    /** The init: the option, else $BPM_INIT, else bpm's. */
-    static String init(String option) {
-        return option != null ? option : Optional.ofNullable(System.getenv(INIT_VARIABLE)).filter(s -> !s.isEmpty())
-                .orElse(LowerOptions.DEFAULT_INIT);
-    }
-
     /**
-     * The findings of a compile that did not stop the command (what bpm 1.4 starts, this bpm
-     * starts): on err as lint prints them, and in bpm.log, each with its code.
-     */
-    private void report(java.util.List<io.bpm.compiler.diag.Diagnostic> findings, String command, PrintStream err) {
-        if (findings.isEmpty()) return;
-        new TextReport(false).print(findings, Map.of(), 1, err);
-        err.println("bpm " + command + ": " + who() + " goes on: bpm 1.4 starts this configuration too (bpm lint shows the findings)");
-        if (log != null) findings.forEach(d -> log.warning("config-" + d.severity().word(), finding(d)));
-    }
-
-    /** One finding on one line, with its code, for bpm.log. */
-    static String finding(io.bpm.compiler.diag.Diagnostic d) {
-        return d.file() + ":" + d.span().line() + ":" + d.span().column() + ": " + d.severity().word() + "[" + d.rule().code() + "]: "
-                + d.message();
-    }
-
-    /**
-     * The verified plan: cached or compiled from bpm.yml, with run's arguments added. Compile
-     * findings are printed on err.
+     * The verified plan of this process: from the plan cache when bpm.yml's bytes and the
+     * compiler's version are those of an entry (no compiler class is touched), else compiled by
+     * {@code compiler} (which reports its findings) and, when {@code cached}, stored with its
+     * verdict.
      *
-     * @param cached use and fill the plan cache (not for run's arguments, nor for a dry run, which writes nothing)
+     * @param cached use and fill the plan cache (not for a dry run, which writes nothing)
      */
-    PlanSource.Provided plan(String init, RunArguments arguments, boolean cached, String command, PrintStream err)
+    public VerifiedPlan plan(PlanSupplier compiler, String init, boolean cached, String command, PrintStream err)
             throws Failed, IOException {
         Path yml = bpmYml();
         if (!Files.isRegularFile(yml)) {
             throw new Failed("failed to " + command + " " + who() + ": no job configuration at " + yml
                     + " (is the job deployed, and BPM_BOSH_ROOT right?)");
         }
-        PlanCache cache = new PlanCache(path("data/bpm/plans/" + containerId));
-        try {
-            PlanSource.Provided provided = arguments.isEmpty() && cached ? PlanSource.forStart(yml, job, process, init, cache)
-                    : PlanSource.forRun(yml, job, process, init, arguments);
-            report(provided.findings(), command, err);
-            return provided;
-        } catch (PlanSource.CompileFailure e) {
-            if (!e.diagnostics().isEmpty()) new TextReport(false).print(e.diagnostics(), Map.of(), 1, err);
-            if (log != null) e.diagnostics().forEach(d -> log.error("config-error", finding(d)));
-            throw new Failed("failed to " + command + " " + who() + ": " + e.getMessage());
-        } catch (IllegalArgumentException | InvalidPlanException e) {
-            throw new Failed("failed to " + command + " " + who() + ": cannot compile " + yml + ": " + e.getMessage());
+        byte[] bytes = Files.readAllBytes(yml);
+        String sha = PlanCache.sha256(bytes);
+        String version = compiler.cacheVersion(init);
+        PlanCache cache = cached ? new PlanCache(path("data/bpm/plans/" + containerId)) : null;
+        if (cache != null) {
+            Optional<VerifiedPlan> hit = cache.find(sha, version, job, process);
+            if (hit.isPresent()) return hit.get();
         }
+        VerifiedPlan compiled = compiler.compile(new PlanSupplier.Request(this, yml, bytes, init, command, log, err));
+        if (cache != null) cache.store(sha, version, compiled);
+        return compiled;
     }
 }

@@ -1,6 +1,13 @@
 package io.bpm.executor.lifecycle;
 
+import io.bpm.executor.host.EventLog;
 import io.bpm.executor.host.JobCgroup;
+import io.bpm.executor.host.LifecycleLock;
+import io.bpm.executor.host.StateStore;
+import io.bpm.executor.plan.Plan;
+import io.bpm.executor.plan.PlanFormatException;
+import io.bpm.executor.plan.PlanText;
+import io.bpm.executor.plan.Step;
 import io.bpm.executor.host.ProcessIdentity;
 import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Linux;
@@ -8,6 +15,10 @@ import io.bpm.executor.sys.Nr;
 import io.bpm.executor.sys.Sys;
 import io.bpm.executor.sys.SysException;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -25,6 +36,114 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class Stopper {
 
     private Stopper() {
+    }
+
+    /**
+     * {@code bpm stop JOB [-p PROC]}: the lifecycle beside {@link Starter}'s. The plan and state
+     * the start saved say what to stop and how (bpm.yml is not read, so a broken config cannot
+     * keep a job running, bpm's §6.4 bug): {@link #stop} with the plan's signal and timeouts, then
+     * the cgroup, the pid file and the state are removed. Nothing recorded: a job of bpm 1.x is
+     * stopped ({@code compiler} reads its stop signal from bpm.yml, as bpm 1.x did), else what a
+     * killed start left in the cgroup. A job this host knows nothing of makes nothing (no lock,
+     * log or directory).
+     *
+     * @throws JobProcess.Failed with the message the command ends with; it is in bpm.log too
+     */
+    public static void stopJob(JobProcess jp, PlanSupplier compiler, String init, PrintStream err, Fault fault)
+            throws IOException, JobProcess.Failed {
+        if (jp.unknown()) {   // nothing to stop, and nothing is made
+            if (!Files.isDirectory(Path.of(jp.facts.root()))) {
+                err.println("bpm stop: warning: the BOSH root " + jp.facts.root() + " does not exist (is BPM_BOSH_ROOT right?): "
+                        + "nothing to stop");
+            }
+            return;
+        }
+        try (EventLog log = jp.events("stop", false, err)) {
+            try (LifecycleLock lock = jp.lock(log)) {
+                stopLocked(jp, compiler, init, log, err, fault);
+            } catch (IOException | RuntimeException e) {
+                // the lock's, the sweep's (stop's own steps log theirs and fail with JobProcess.Failed)
+                log.error("failed-to-stop", JobProcess.rootCause(e));
+                throw e;
+            }
+        }
+    }
+
+    private static void stopLocked(JobProcess jp, PlanSupplier compiler, String init, EventLog log, PrintStream err, Fault fault)
+            throws JobProcess.Failed, IOException {
+        fault.at(Phase.LOCKED);
+        StateStore store = jp.store();
+        Optional<StateStore.State> state;
+        Optional<String> text;
+        try {
+            state = store.readState();
+            text = store.readPlan();
+        } catch (IOException e) {
+            log.error("failed-to-fetch-state", JobProcess.rootCause(e));
+            throw new JobProcess.Failed("failed to get job-process status: " + jp.who() + ": " + JobProcess.rootCause(e));
+        }
+        if (state.isEmpty()) {
+            if (UpgradeInPlace.stop(jp, compiler, init, log, err)) {
+                log.info("complete");
+                return;
+            }
+            // nothing recorded, but a start killed midway (or lost state) may have left the job
+            // running in its cgroup: stopping means nothing of it runs afterwards
+            jp.sweepUnrecorded(log, "stop", err);
+            log.info("job-already-stopped");
+            store.remove(); // a plan without state means nothing
+            return;
+        }
+        Plan plan = null;
+        if (text.isPresent()) {
+            try {
+                plan = PlanText.read(text.get());
+            } catch (PlanFormatException e) {
+                // stop anyway, with bpm's defaults: a damaged plan must not keep a job running
+                err.println("bpm stop: warning: the plan saved at start is damaged (" + e.getMessage()
+                        + "); stopping with SIGTERM, 15 s, 2 s");
+            }
+        }
+        Step.Stop how = null;
+        if (plan != null) {
+            for (Step s : plan.steps()) {
+                if (s instanceof Step.Stop stop) {
+                    how = stop;
+                    break;
+                }
+            }
+        }
+        int signal = how == null ? Linux.SIGTERM : Linux.signal(how.signal());
+        Duration quitAfter = Duration.ofMillis(how == null ? 15_000 : how.quitAfterMillis());
+        Duration killAfter = Duration.ofMillis(how == null ? 2_000 : how.killAfterMillis());
+        JobCgroup cgroup = state.get().cgroup();
+        // Not ours any more (exited, pid reused, rebooted): nothing is signalled but what is left in the cgroup.
+        long oomBefore = cgroup.oomKills(); // while the job runs: systemd removes a scope's cgroup with its last process
+        try {
+            Outcome outcome = stop(state.get().process(), signal, quitAfter, killAfter, cgroup, JobProcess.CGROUP_TIMEOUT, fault);
+            switch (outcome) {
+                case NOT_RUNNING -> log.info("process-not-running");
+                case STOPPED -> log.info("stopped");
+                case QUIT -> log.error("failed-to-stop", "exited only after SIGQUIT");
+                case KILLED -> {
+                    log.error("failed-to-stop", "failed to stop job within timeout");
+                    log.info("forcefully-deleting-container");
+                    err.println("bpm stop: warning: " + jp.who() + " did not stop within " + (quitAfter.plus(killAfter).toMillis())
+                            + " ms of the stop signal and SIGQUIT; it was killed (SIGKILL)");
+                }
+            }
+            JobProcess.reportOom(cgroup, log, oomBefore);
+            cgroup.remove(JobProcess.CGROUP_TIMEOUT);
+            fault.at(Phase.CGROUP_REMOVED);
+            log.info("deleting-pidfile");
+            StateStore.removePidFile(jp.pidFile(plan));
+            fault.at(Phase.PIDFILE_REMOVED);
+            store.remove();
+        } catch (IOException | RuntimeException e) {
+            log.error("failed-to-cleanup", JobProcess.rootCause(e));
+            throw new JobProcess.Failed("failed to cleanup job-process " + jp.who() + ": " + JobProcess.rootCause(e));
+        }
+        log.info("complete");
     }
 
     /** The steps of a stop, in order, for fault injection: bpm stop killed at each must leave a job the next stop finishes. */

@@ -1,10 +1,7 @@
-package io.bpm.compiler.cli;
+package io.bpm.executor.lifecycle;
 
-import io.bpm.compiler.RunArguments;
 import io.bpm.executor.host.EventLog;
 import io.bpm.executor.host.StateStore;
-import io.bpm.executor.lifecycle.LegacyRunc;
-import io.bpm.executor.lifecycle.Stopper;
 import io.bpm.executor.plan.Step;
 import io.bpm.executor.sys.Linux;
 import java.io.IOException;
@@ -33,12 +30,12 @@ final class UpgradeInPlace {
      *
      * @return whether there was such a container
      */
-    static boolean stop(JobProcess jp, EventLog log, PrintStream err) throws IOException {
+    static boolean stop(JobProcess jp, PlanSupplier compiler, String init, EventLog log, PrintStream err) throws IOException {
         Optional<LegacyRunc> legacy = find(jp);
         if (legacy.isEmpty()) return false;
         LegacyRunc old = legacy.get();
         log.info("stopping-bpm1-container", "runc-state", old.stateDir().toString());
-        int signal = legacySignal(jp, err);
+        int signal = legacySignal(jp, compiler, init, err);
         Duration quitAfter = Duration.ofSeconds(15);
         Duration killAfter = Duration.ofSeconds(2);
         Stopper.Outcome outcome = old.stop(signal, quitAfter, killAfter, JobProcess.CGROUP_TIMEOUT);
@@ -71,10 +68,10 @@ final class UpgradeInPlace {
     }
 
     /** The stop signal of the job's bpm.yml as it is now (bpm 1.x's own source of it); TERM if it cannot be compiled. */
-    private static int legacySignal(JobProcess jp, PrintStream err) {
+    private static int legacySignal(JobProcess jp, PlanSupplier compiler, String init, PrintStream err) {
         try {
-            var plan = jp.plan(JobProcess.init(null), RunArguments.NONE, false, "stop", new PrintStream(PrintStream.nullOutputStream()));
-            return plan.plan().plan().steps(Step.Stop.class).stream().findFirst().map(s -> Linux.signal(s.signal())).orElse(Linux.SIGTERM);
+            var plan = jp.plan(compiler, init, false, "stop", new PrintStream(PrintStream.nullOutputStream()));
+            return plan.plan().steps(Step.Stop.class).stream().findFirst().map(s -> Linux.signal(s.signal())).orElse(Linux.SIGTERM);
         } catch (JobProcess.Failed | IOException | RuntimeException e) {
             err.println("bpm stop: warning: " + jp.who() + " was started by bpm 1.x and its bpm.yml cannot be read for the stop "
                     + "signal (" + e.getMessage() + "): stopping with SIGTERM");

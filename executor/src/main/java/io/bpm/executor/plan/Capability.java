@@ -1,11 +1,8 @@
 package io.bpm.executor.plan;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The Linux capabilities, numbered as in {@code <linux/capability.h>} (0 to 40).
@@ -61,8 +58,13 @@ public enum Capability {
     BPF(39),
     CHECKPOINT_RESTORE(40);
 
-    private static final Map<String, Capability> BY_NAME = Arrays.stream(values())
-            .collect(Collectors.toUnmodifiableMap(Enum::name, Function.identity()));
+    private static final Map<String, Capability> BY_NAME = byName();
+
+    private static Map<String, Capability> byName() {
+        Map<String, Capability> m = new java.util.HashMap<>();
+        for (Capability c : values()) m.put(c.name(), c);
+        return Map.copyOf(m);
+    }
 
     /**
      * The set bpm appends for {@code unsafe.privileged: true} (bpm-behaviour.md §4.3): Docker's

@@ -86,14 +86,29 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
         Path passwd = Path.of("/etc/passwd");
         PasswdEntry vcap;
         try {
-            vcap = lookupUser(passwd, USER).orElseThrow(() -> new IllegalStateException(
-                    "user '" + USER + "' not found in " + passwd + ": bpm runs jobs as " + USER
-                            + " and reads " + passwd + " directly (no NSS, LDAP or sssd)"));
+            vcap = lookupUser(passwd, USER).orElse(null);
+            if (vcap == null) {
+                throw new IllegalStateException("user '" + USER + "' not found in " + passwd + ": bpm runs jobs as " + USER
+                        + " and reads " + passwd + " directly (no NSS, LDAP or sssd)");
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + passwd + " to find user '" + USER + "': " + e.getMessage(), e);
         }
         return new HostFacts(root, vcap.uid(), vcap.gid(), detectSwapAccounting(), detectSeccompSupported(),
-                HostFacts::pathExists, GoGlob::glob);
+                new RealHost(), new RealHost());
+    }
+
+    /** This host's file system as the facts see it (a class, not method references: this is on every start's path). */
+    private static final class RealHost implements Predicate<String>, Function<String, List<String>> {
+        @Override
+        public boolean test(String path) {
+            return pathExists(path);
+        }
+
+        @Override
+        public List<String> apply(String pattern) {
+            return GoGlob.glob(pattern);
+        }
     }
 
     /** The BOSH root given an environment: BPM_BOSH_ROOT when set and non-empty, else /var/vcap. */
@@ -149,8 +164,6 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
     public record PasswdEntry(String name, int uid, int gid) {
     }
 
-    private static final Pattern GO_ATOI = Pattern.compile("[+-]?[0-9]+");
-
     /**
      * Looks a user up in a passwd file exactly as Go's {@code os/user} does when built without
      * cgo (bpm is): lines are trimmed, blank lines and {@code #} comments skipped, a line needs
@@ -167,7 +180,11 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
             if (line.isEmpty() || line.charAt(0) == '#') {
                 continue;
             }
-            if (line.chars().filter(c -> c == ':').count() < 6) {
+            int colons = 0;
+            for (int i = 0; i < line.length(); i++) {
+                if (line.charAt(i) == ':') colons++;
+            }
+            if (colons < 6) {
                 continue;
             }
             String[] parts = line.split(":", 7);
@@ -179,10 +196,21 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
         return Optional.empty();
     }
 
+    /** What Go's strconv.Atoi takes: an optional sign and at least one ASCII digit (no regex: this runs on every start). */
+    static boolean goAtoi(String text) {
+        int i = !text.isEmpty() && (text.charAt(0) == '+' || text.charAt(0) == '-') ? 1 : 0;
+        if (i == text.length()) return false;
+        for (; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
+    }
+
     private static int id(Path passwd, String user, String what, String text) {
         long value;
         try {
-            if (!GO_ATOI.matcher(text).matches()) {
+            if (!goAtoi(text)) {
                 throw new NumberFormatException();
             }
             value = Long.parseLong(text);
@@ -267,8 +295,24 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
         } catch (IOException e) {
             return false;
         }
-        return List.of(controllers.trim().split("\\s+")).contains("memory") && pathExists("/proc/swaps")
-                && !List.of(cmdline.trim().split("\\s+")).contains("swapaccount=0") && !cmdline.contains("noswap");
+        return words(controllers).contains("memory") && pathExists("/proc/swaps")
+                && !words(cmdline).contains("swapaccount=0") && !cmdline.contains("noswap");
+    }
+
+    /** The words of a text separated by ASCII whitespace, without regex. */
+    public static List<String> words(String text) {
+        List<String> out = new java.util.ArrayList<>();
+        int start = -1;
+        for (int i = 0; i <= text.length(); i++) {
+            boolean space = i == text.length() || text.charAt(i) <= ' ';
+            if (space && start >= 0) {
+                out.add(text.substring(start, i));
+                start = -1;
+            } else if (!space && start < 0) {
+                start = i;
+            }
+        }
+        return out;
     }
 
     /** This process's cgroup v2 path (its {@code 0::} line), or null. */

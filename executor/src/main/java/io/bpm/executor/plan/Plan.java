@@ -16,7 +16,11 @@ public record Plan(Header header, List<Step> steps) {
 
     /** The steps of one kind, in plan order. */
     public <T extends Step> List<T> steps(Class<T> kind) {
-        return steps.stream().filter(kind::isInstance).map(kind::cast).toList();
+        List<T> out = new java.util.ArrayList<>();   // no stream: this is on every start's path
+        for (Step s : steps) {
+            if (kind.isInstance(s)) out.add(kind.cast(s));
+        }
+        return List.copyOf(out);
     }
 
     /** The single step of a kind every plan has exactly one of (verified). */

@@ -60,6 +60,7 @@ public final class PlanCache {
 
     private static final String SUFFIX = ".plan";
     private static final String TEMP_PREFIX = ".tmp-";
+    private static final String VERDICT_SUFFIX = ".verdict";
     // Set.of, not EnumSet or PosixFilePermissions.fromString: EnumSet's first use reflects on the
     // enum, which costs about 10 ms of method-handle spinning in a fresh JVM (the fast path).
     private static final Set<PosixFilePermission> DIR_MODE = Set.of(
@@ -122,24 +123,62 @@ public final class PlanCache {
 
     /**
      * The cached plan text for this source and compiler, or empty on a miss. Never throws for
-     * a bad entry or directory: those are misses. The text still has to be read and verified.
+     * a bad entry or directory: those are misses. The text still has to be read and verified
+     * ({@link #find} does both).
      *
      * @throws IllegalArgumentException when the hash is not 64 lowercase hex digits or the
      *                                  version is empty (a caller's bug, not a bad entry)
      */
     public Optional<String> lookup(String sourceSha256, String compilerVersion) {
+        Entry e = entry(sourceSha256, compilerVersion);
+        return e == null ? Optional.empty() : Optional.of(e.text());
+    }
+
+    /**
+     * The verified cached plan of {@code job}/{@code process} for this source and compiler, or
+     * empty on a miss (no entry, a bad one, one of another job or process, one that fails the
+     * verifier). The verifier runs once per entry: its verdict is stored beside the entry,
+     * bound to the SHA-256 of the entry's bytes and to the file (inode, size, ctime, which no
+     * one can set back: any write or replacement changes them); while it holds, the plan is
+     * not verified again. An entry edited since is hashed: unchanged bytes keep their verdict,
+     * changed ones are verified afresh (and a failing one is a miss).
+     */
+    public Optional<VerifiedPlan> find(String sourceSha256, String compilerVersion, String job, String process) {
+        Entry e = entry(sourceSha256, compilerVersion);
+        if (e == null) return Optional.empty();
+        try {
+            PlanText.Parsed parsed = PlanText.parse(e.text());
+            Header h = parsed.plan().header();
+            if (!h.job().equals(job) || !h.process().equals(process)) return Optional.empty();
+            Path verdict = dir.resolve(verdictName(sourceSha256, compilerVersion));
+            Verdict held = Verdict.read(verdict);
+            if (held != null && held.file().equals(e.file())) return Optional.of(new VerifiedPlan(parsed, e.text()));
+            String sha = sha256(e.text().getBytes(StandardCharsets.UTF_8));
+            if (held == null || !held.planSha256().equals(sha)) Verifier.require(parsed);
+            writeAtomically(verdict, new Verdict(sha, e.file()).text().getBytes(StandardCharsets.UTF_8));
+            return Optional.of(new VerifiedPlan(parsed, e.text()));
+        } catch (PlanFormatException | IOException | RuntimeException bad) {
+            return Optional.empty(); // a damaged or foreign entry is a miss: compiled afresh and overwritten
+        }
+    }
+
+    /** An entry read with the file it was read from (the same inode, size and ctime before and after the read). */
+    private record Entry(String text, FileIdentity file) {
+    }
+
+    private Entry entry(String sourceSha256, String compilerVersion) {
         Path file = dir.resolve(fileName(sourceSha256, compilerVersion));
         try {
-            if (!trustedDirectory()) return Optional.empty();
+            if (!trustedDirectory()) return null;
             Stat st = stat(file);
-            if (st == null || !st.isRegularFile() || st.size() > MAX_PLAN_BYTES || st.othersMayWrite()) {
-                return Optional.empty();
-            }
+            if (st == null || !st.isRegularFile() || st.size() > MAX_PLAN_BYTES || st.othersMayWrite()) return null;
             String text = read(file);
-            if (text == null || !headerMatches(text, sourceSha256, compilerVersion)) return Optional.empty();
-            return Optional.of(text);
+            if (text == null || !headerMatches(text, sourceSha256, compilerVersion)) return null;
+            Stat after = stat(file);
+            if (after == null || !after.identity().equals(st.identity())) return null; // replaced while read
+            return new Entry(text, st.identity());
         } catch (IOException | RuntimeException e) {
-            return Optional.empty();
+            return null;
         }
     }
 
@@ -151,7 +190,24 @@ public final class PlanCache {
     public void store(String sourceSha256, String compilerVersion, String planText) throws IOException {
         Path target = dir.resolve(fileName(sourceSha256, compilerVersion));
         ensureDirectory();
-        byte[] bytes = planText.getBytes(StandardCharsets.UTF_8);
+        writeAtomically(target, planText.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Stores a verified plan with its verdict, so that the starts that find it need not verify it
+     * again. The verdict is written after the entry: a crash between leaves an entry without one
+     * (verified on its next use).
+     */
+    public void store(String sourceSha256, String compilerVersion, VerifiedPlan plan) throws IOException {
+        store(sourceSha256, compilerVersion, plan.text());
+        Path target = dir.resolve(fileName(sourceSha256, compilerVersion));
+        Stat st = stat(target);
+        if (st == null) return;
+        writeAtomically(dir.resolve(verdictName(sourceSha256, compilerVersion)),
+                new Verdict(sha256(plan.text().getBytes(StandardCharsets.UTF_8)), st.identity()).text().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void writeAtomically(Path target, byte[] bytes) throws IOException {
         Path temp = createTemp();
         boolean moved = false;
         try {
@@ -172,6 +228,49 @@ public final class PlanCache {
         }
     }
 
+    /** The verdict file of an entry: its name with {@code .verdict} for {@code .plan}. */
+    static String verdictName(String sourceSha256, String compilerVersion) {
+        String plan = fileName(sourceSha256, compilerVersion);
+        return plan.substring(0, plan.length() - SUFFIX.length()).concat(VERDICT_SUFFIX);
+    }
+
+    /** Which file a verdict was given for: inode, size and ctime (ns), all of which any change to the file changes. */
+    record FileIdentity(long inode, long size, long ctimeNanos) {
+    }
+
+    /**
+     * The verifier's verdict on an entry: it passed {@link Verifier#require} (rules version
+     * {@link #RULES}) with these bytes, in this file. Written only after a pass.
+     */
+    record Verdict(String planSha256, FileIdentity file) {
+        /** Bumped with every change to the verifier's rules: older verdicts then no longer hold. */
+        static final String RULES = "bpm-verdict 1 verifier 1";
+
+        String text() {
+            return RULES + "\nplan-sha256 " + planSha256 + "\nfile " + file.inode() + " " + file.size() + " " + file.ctimeNanos() + "\n";
+        }
+
+        /** The verdict in this file, or null (missing, a symlink, not bpm's, another rules version). */
+        static Verdict read(Path path) throws IOException {
+            Stat st = stat(path);
+            if (st == null || !st.isRegularFile() || st.size() > 512 || st.othersMayWrite()) return null;
+            String text = PlanCache.read(path);
+            if (text == null) return null;
+            String[] lines = text.split("\n");
+            if (lines.length != 3 || !lines[0].equals(RULES) || !lines[1].startsWith("plan-sha256 ") || !lines[2].startsWith("file ")) {
+                return null;
+            }
+            String sha = lines[1].substring("plan-sha256 ".length());
+            String[] f = lines[2].substring("file ".length()).split(" ");
+            if (!Verifier.isLowerHex(sha, 64) || f.length != 3) return null;
+            try {
+                return new Verdict(sha, new FileIdentity(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+    }
+
     /**
      * Keeps the {@code keep} most recently written entries (by modification time, then name)
      * and deletes the others, and temporary files left over from a crash. Missing directory:
@@ -187,6 +286,7 @@ public final class PlanCache {
         record Entry(Path path, FileTime modified) {
         }
         List<Entry> entries = new ArrayList<>();
+        List<Path> verdicts = new ArrayList<>();
         long staleBefore = System.currentTimeMillis() - STALE_TEMP_MILLIS;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -197,12 +297,20 @@ public final class PlanCache {
                     if (a.isRegularFile() && a.lastModifiedTime().toMillis() < staleBefore) Files.deleteIfExists(p);
                 } else if (isEntryName(name) && !a.isDirectory()) {
                     entries.add(new Entry(p, a.lastModifiedTime()));
+                } else if (name.endsWith(VERDICT_SUFFIX) && !a.isDirectory()) {
+                    verdicts.add(p);
                 }
             }
         }
         entries.sort(Comparator.comparing(Entry::modified).thenComparing(e -> e.path().getFileName().toString()).reversed());
         for (Entry e : entries.subList(Math.min(keep, entries.size()), entries.size())) {
             Files.deleteIfExists(e.path()); // removes a symlink itself, never its target
+        }
+        for (Path v : verdicts) {   // a verdict outlives no entry
+            String name = v.getFileName().toString();
+            if (basic(v.resolveSibling(name.substring(0, name.length() - VERDICT_SUFFIX.length()).concat(SUFFIX))) == null) {
+                Files.deleteIfExists(v);
+            }
         }
     }
 
@@ -311,8 +419,8 @@ public final class PlanCache {
         }
     }
 
-    /** What lstat says about a path: its mode (type and permission bits) and size. */
-    record Stat(int mode, long size) {
+    /** What lstat says about a path: its mode (type and permission bits), size, inode and ctime. */
+    record Stat(int mode, long size, long inode, long ctimeNanos) {
         private static final int S_IFMT = 0170000;
         private static final int S_IFREG = 0100000;
         private static final int S_IFDIR = 0040000;
@@ -323,6 +431,10 @@ public final class PlanCache {
 
         boolean isDirectory() {
             return (mode & S_IFMT) == S_IFDIR;
+        }
+
+        FileIdentity identity() {
+            return new FileIdentity(inode, size, ctimeNanos);
         }
 
         /** Group or others may write (0022). */
@@ -338,8 +450,9 @@ public final class PlanCache {
      */
     static Stat stat(Path p) throws IOException {
         try {
-            Map<String, Object> a = Files.readAttributes(p, "unix:mode,size", LinkOption.NOFOLLOW_LINKS);
-            return new Stat((Integer) a.get("mode"), (Long) a.get("size"));
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,size,ino,ctime", LinkOption.NOFOLLOW_LINKS);
+            return new Stat((Integer) a.get("mode"), (Long) a.get("size"), (Long) a.get("ino"),
+                    ((FileTime) a.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
         } catch (NoSuchFileException e) {
             return null;
         } catch (UnsupportedOperationException | IllegalArgumentException e) {

@@ -235,11 +235,27 @@ public final class PlanText {
         return new Parsed(new Plan(header, steps), numbers);
     }
 
+    /**
+     * {@code min} to {@code max} ASCII digits of {@code radix} 8, 10 or 16 (either case): what
+     * {@code [0-7]}, {@code [0-9]} and {@code [0-9A-Fa-f]} with those bounds match. No regex: a
+     * start parses its plan.
+     */
+    static boolean digits(String v, int min, int max, int radix) {
+        if (v.length() < min || v.length() > max) return false;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            boolean ok = radix == 16 ? (c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')
+                    : c >= '0' && c < '0' + radix;
+            if (!ok) return false;
+        }
+        return true;
+    }
+
     private static Header header(List<Line> h) throws PlanFormatException {
         int format;
         String v = one(h.get(0), "bpm-plan");
         try {
-            if (!v.matches("[0-9]{1,9}")) throw new NumberFormatException(); // not "+1": the text says what is read
+            if (!digits(v, 1, 9, 10)) throw new NumberFormatException(); // not "+1": the text says what is read
             format = Integer.parseInt(v);
         } catch (NumberFormatException e) {
             throw new PlanFormatException(h.get(0).number(), "format version is not a number: " + v);
@@ -362,7 +378,7 @@ public final class PlanText {
 
         int mode() throws PlanFormatException {
             String v = keyed("mode");
-            if (!v.matches("0[0-7]{1,4}")) throw error("mode must be octal like 0700, found '" + v + "'");
+            if (!(v.startsWith("0") && digits(v.substring(1), 1, 4, 8))) throw error("mode must be octal like 0700, found '" + v + "'");
             return Integer.parseInt(v, 8);
         }
 
@@ -389,7 +405,7 @@ public final class PlanText {
             String v = next(what);
             if (v.equals("unlimited")) return UNLIMITED;
             try {
-                if (!v.matches("[0-9]+")) throw new NumberFormatException();
+                if (!digits(v, 1, Integer.MAX_VALUE, 10)) throw new NumberFormatException();
                 return Long.parseUnsignedLong(v);
             } catch (NumberFormatException e) {
                 throw error(what + " must be a whole number or 'unlimited', found '" + v + "'");
@@ -399,7 +415,7 @@ public final class PlanText {
         long longValue(String what) throws PlanFormatException {
             String v = next(what);
             try {
-                if (!v.matches("-?[0-9]+")) throw new NumberFormatException();
+                if (!digits(v.startsWith("-") ? v.substring(1) : v, 1, Integer.MAX_VALUE, 10)) throw new NumberFormatException();
                 return Long.parseLong(v);
             } catch (NumberFormatException e) {
                 throw error(what + " must be a whole number, found '" + v + "'");
@@ -410,7 +426,7 @@ public final class PlanText {
         int intValue(String what) throws PlanFormatException {
             String v = next(what);
             try {
-                if (!v.matches("-?[0-9]{1,10}")) throw new NumberFormatException();
+                if (!digits(v.startsWith("-") ? v.substring(1) : v, 1, 10, 10)) throw new NumberFormatException();
                 return Integer.parseInt(v);
             } catch (NumberFormatException e) {
                 throw error(what + " must be a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ", found '" + v + "'");
@@ -419,7 +435,7 @@ public final class PlanText {
 
         long millis(String key) throws PlanFormatException {
             String v = keyed(key);
-            if (!v.matches("[0-9]{1,12}ms")) throw error(key + " must be milliseconds like 15000ms, found '" + v + "'");
+            if (!(v.endsWith("ms") && digits(v.substring(0, v.length() - 2), 1, 12, 10))) throw error(key + " must be milliseconds like 15000ms, found '" + v + "'");
             return Long.parseLong(v.substring(0, v.length() - 2));
         }
     }
@@ -462,7 +478,7 @@ public final class PlanText {
                             case 'r' -> { b.append('\r'); i += 2; }
                             case 't' -> { b.append('\t'); i += 2; }
                             case 'x' -> {
-                                if (i + 4 > len || !l.substring(i + 2, i + 4).matches("[0-9A-Fa-f]{2}")) {
+                                if (i + 4 > len || !digits(l.substring(i + 2, i + 4), 2, 2, 16)) {
                                     throw new PlanFormatException(n, "\\x needs two hex digits");
                                 }
                                 b.append((char) Integer.parseInt(l.substring(i + 2, i + 4), 16));
@@ -470,7 +486,7 @@ public final class PlanText {
                             }
                             case 'u' -> {
                                 int close = l.indexOf('}', i);
-                                if (i + 2 >= len || l.charAt(i + 2) != '{' || close < 0 || !l.substring(i + 3, close).matches("[0-9A-Fa-f]{1,6}")) {
+                                if (i + 2 >= len || l.charAt(i + 2) != '{' || close < 0 || !digits(l.substring(i + 3, close), 1, 6, 16)) {
                                     throw new PlanFormatException(n, "\\u needs the form \\u{HEX}");
                                 }
                                 int cp = Integer.parseInt(l.substring(i + 3, close), 16);

@@ -14,8 +14,11 @@ public record Provenance(String text) {
     public Provenance {
         Objects.requireNonNull(text);
         StringBuilder b = new StringBuilder();
-        text.codePoints().forEach(c -> b.appendCodePoint(
-                c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029 ? '?' : c));
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            i += Character.charCount(c);
+            b.appendCodePoint(c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029 ? '?' : c);
+        }
         text = b.toString().strip();
         if (text.isEmpty()) text = "default";
     }

@@ -68,4 +68,36 @@ class EventLogTest {
     private static int mode(Path p) throws Exception {
         return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
+
+    /** bpm.log's timestamps are java.time's ISO_INSTANT, byte for byte, written without its formatter. */
+    @org.junit.jupiter.api.Test
+    void timestampsAreIsoInstant() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        java.util.List<java.time.Instant> cases = new java.util.ArrayList<>(java.util.List.of(java.time.Instant.EPOCH,
+                java.time.Instant.parse("2000-02-29T23:59:59.999999999Z"), java.time.Instant.parse("2026-12-07T07:05:01.120Z"),
+                java.time.Instant.parse("1970-01-01T00:00:00.000001Z"), java.time.Instant.parse("9999-12-31T23:59:59Z"),
+                java.time.Instant.parse("2100-03-01T00:00:00.5Z"), java.time.Instant.now()));
+        for (int i = 0; i < 20_000; i++) {
+            long sec = r.nextLong(0, 253_402_300_800L);
+            int nano = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> r.nextInt(1000) * 1_000_000;
+                case 2 -> r.nextInt(1_000_000) * 1_000;
+                default -> r.nextInt(1_000_000_000);
+            };
+            cases.add(java.time.Instant.ofEpochSecond(sec, nano));
+        }
+        for (java.time.Instant t : cases) {
+            StringBuilder b = new StringBuilder();
+            EventLog.isoInstant(b, t);
+            org.junit.jupiter.api.Assertions.assertEquals(java.time.format.DateTimeFormatter.ISO_INSTANT.format(t), b.toString());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void controlCharactersAreUnicodeEscapes() {
+        StringBuilder b = new StringBuilder();
+        EventLog.string(b, "a\u0001b\u001fc\u2028");
+        org.junit.jupiter.api.Assertions.assertEquals("\"a\\u0001b\\u001fc\\u2028\"", b.toString());
+    }
 }

@@ -253,4 +253,101 @@ class PlanCacheTest {
             return false;
         }
     }
+
+    // ---- the verifier's verdict: verified once, when cached ----------------------------------
+
+    /** A plan of this source and compiler that the verifier refuses: /etc writable. */
+    private static String invalidPlan() {
+        Plan p = Plans.header(Plans.valid(), new Header(Plans.valid().header().format(), V1, SHA, Plans.valid().header().job(),
+                Plans.valid().header().process()));
+        int etc = Plans.mountIndex(p, "/etc");
+        Step.Mount m = (Step.Mount) p.steps().get(etc);
+        List<String> rw = m.options().stream().map(o -> o.equals("ro") ? "rw" : o).toList();
+        return PlanText.write(Plans.replace(p, etc, new Step.Mount(m.type(), m.source(), m.target(), rw, m.ifExists(), m.from())));
+    }
+
+    private Optional<VerifiedPlan> find(PlanCache cache) {
+        Header h = Plans.valid().header();
+        return cache.find(SHA, V1, h.job(), h.process());
+    }
+
+    private Path verdict() {
+        return cache().directory().resolve(PlanCache.verdictName(SHA, V1));
+    }
+
+    @Test
+    void aStoredVerifiedPlanIsFoundWithItsVerdict() throws Exception {
+        PlanCache cache = cache();
+        VerifiedPlan stored = VerifiedPlan.of(plan(SHA, V1));
+        cache.store(SHA, V1, stored);
+        assertTrue(Files.isRegularFile(verdict(), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(verdict())));
+        assertEquals(stored.text(), find(cache).orElseThrow().text());
+        Header other = Plans.valid().header();
+        assertEquals(Optional.empty(), cache.find(SHA, V1, other.job() + "x", other.process()), "another job's plan is a miss");
+    }
+
+    /** The verdict is what a cached start trusts instead of the verifier: one for exactly these bytes in this file. */
+    @Test
+    void aHoldingVerdictSkipsTheVerifier() throws Exception {
+        PlanCache cache = cache();
+        cache.store(SHA, V1, VerifiedPlan.of(plan(SHA, V1)));
+        Path entry = cache.directory().resolve(PlanCache.fileName(SHA, V1));
+        // an entry the verifier refuses, with a verdict written for it as only a pass writes one
+        cache.store(SHA, V1, invalidPlan());
+        PlanCache.Stat st = PlanCache.stat(entry);
+        String sha = PlanCache.sha256(invalidPlan().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.writeString(verdict(), new PlanCache.Verdict(sha, st.identity()).text());
+        assertTrue(find(cache).isPresent(), "the verdict held: the plan was not verified again");
+    }
+
+    @Test
+    void anEditedEntryIsVerifiedAgainAndRefusedWhenItFails() throws Exception {
+        PlanCache cache = cache();
+        cache.store(SHA, V1, VerifiedPlan.of(plan(SHA, V1)));
+        String before = Files.readString(verdict());
+        Path entry = cache.directory().resolve(PlanCache.fileName(SHA, V1));
+        Files.writeString(entry, invalidPlan());   // edited in place: same name, other bytes, new ctime
+        assertEquals(Optional.empty(), find(cache), "the edited entry fails the verifier: a miss (compiled afresh)");
+        assertEquals(before, Files.readString(verdict()), "no verdict is written for a plan that failed");
+    }
+
+    @Test
+    void anEntryEditedBackToValidBytesGetsANewVerdict() throws Exception {
+        PlanCache cache = cache();
+        String text = plan(SHA, V1);
+        cache.store(SHA, V1, VerifiedPlan.of(text));
+        String before = Files.readString(verdict());
+        Path entry = cache.directory().resolve(PlanCache.fileName(SHA, V1));
+        Files.writeString(entry, text + "# an operator's note\n");   // other bytes, still a valid plan
+        assertTrue(find(cache).isPresent());
+        String after = Files.readString(verdict());
+        assertFalse(before.equals(after), "the verdict now names the new bytes and file");
+        assertTrue(after.contains(PlanCache.sha256((text + "# an operator's note\n").getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void aVerdictOfOtherRulesOrBytesDoesNotHold() throws Exception {
+        PlanCache cache = cache();
+        cache.store(SHA, V1, invalidPlan());
+        Path entry = cache.directory().resolve(PlanCache.fileName(SHA, V1));
+        PlanCache.Stat st = PlanCache.stat(entry);
+        String sha = PlanCache.sha256(invalidPlan().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String text = new PlanCache.Verdict(sha, st.identity()).text();
+        Files.writeString(verdict(), text.replace(PlanCache.Verdict.RULES, "bpm-verdict 1 verifier 0"));
+        assertEquals(Optional.empty(), find(cache), "a verdict of older verifier rules: verified again, refused");
+        Files.writeString(verdict(), text.replace(sha, PlanCache.sha256(new byte[0])));
+        Files.setLastModifiedTime(entry, FileTime.fromMillis(0));   // any change of the file's metadata moves its ctime
+        assertEquals(Optional.empty(), find(cache), "a verdict of other bytes: verified again, refused");
+        Files.writeString(verdict(), "garbage");
+        assertEquals(Optional.empty(), find(cache));
+    }
+
+    @Test
+    void pruneRemovesTheVerdictsOfRemovedEntries() throws Exception {
+        PlanCache cache = cache();
+        cache.store(SHA, V1, VerifiedPlan.of(plan(SHA, V1)));
+        cache.prune(0);
+        assertFalse(Files.exists(verdict()));
+    }
 }

@@ -1,0 +1,90 @@
+package io.bpm.compiler.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the JVM of a {@code bpm start} with the plan in the cache loads, as monit runs it (a JVM
+ * of its own, no AOT cache, so every class the path needs is logged): none of picocli, Jackson,
+ * the schema validator, YAML, JRuby or the compiler beyond the few classes that ask it for a
+ * plan; no lambda of bpm's; no regex, String.format or stream classes of the JDK's; and not many
+ * more classes than today's. Each of those costs class loading and bootstrap on every start
+ * (bench/README.md). A change that makes this fail either adds to every start's time, or moves
+ * the budget here on purpose, with its measurement in the commit message.
+ */
+class MonitPathTest extends JobHostTest {
+
+    /** Measured 2026-12-07 for a cached start: 1,517 classes (the budget leaves 5 % for the JDK's own variation). */
+    static final int CLASS_BUDGET = 1_600;
+
+    /** The compiler's classes a cached start may load: its entry and the plan supplier (not called on a hit). */
+    static final Set<String> COMPILER_CLASSES_ALLOWED = Set.of("io.bpm.compiler.cli.Bpm", "io.bpm.compiler.cli.MonitCommands",
+            "io.bpm.compiler.cli.MonitCommands$Plain", "io.bpm.compiler.cli.MonitCommands$Start",
+            "io.bpm.compiler.cli.MonitCommands$Stop", "io.bpm.compiler.cli.MonitCommands$Body",
+            "io.bpm.compiler.cli.CompiledPlans", "io.bpm.compiler.plan.PlanSource", "io.bpm.compiler.Version",
+            // loaded by the verifier for CompiledPlans' catch clause, not used
+            "io.bpm.compiler.plan.PlanSource$CompileFailure");
+
+    /**
+     * Not streams: the JDK's own FFM linker uses them (CallingSequenceBuilder), so their classes
+     * load on every path; bpm's own streams would show as its lambdas.
+     */
+    static final List<String> FORBIDDEN_PREFIXES = List.of("picocli.", "com.fasterxml.", "com.networknt.", "org.snakeyaml.",
+            "org.yaml.", "org.jruby.", "java.util.regex.", "java.util.Formatter", "java.time.format.");
+
+    @Test
+    void aCachedStartLoadsOnlyTheMonitPath() throws Exception {
+        h.script("trap 'exit 0' TERM\nwhile :; do sleep 1; done");
+        h.oneProcess("");
+        assertEquals(0, h.bpm("start", h.job).code(), "the first start compiles the plan into the cache");
+        assertEquals(0, h.bpm("stop", h.job).code());
+
+        List<String> start = classesLoaded("start", h.job);
+        List<String> stop = classesLoaded("stop", h.job);
+        for (List<String> loaded : List.of(start, stop)) {
+            List<String> wrong = new ArrayList<>();
+            for (String c : loaded) {
+                boolean bpmLambda = c.startsWith("io.bpm.") && c.contains("$$Lambda");
+                boolean compiler = c.startsWith("io.bpm.compiler.") && !COMPILER_CLASSES_ALLOWED.contains(c);
+                if (bpmLambda || compiler || FORBIDDEN_PREFIXES.stream().anyMatch(c::startsWith)) wrong.add(c);
+            }
+            assertEquals(List.of(), wrong, "classes the monit path must not load");
+        }
+        assertTrue(start.contains("io.bpm.executor.lifecycle.Starter"), "the start went through the executor's Starter");
+        assertTrue(stop.contains("io.bpm.executor.lifecycle.Stopper"), "the stop went through the executor's Stopper");
+        System.out.println("MonitPathTest: a cached start loaded " + start.size() + " classes, its stop " + stop.size());
+        assertTrue(start.size() <= CLASS_BUDGET, "a cached start loaded " + start.size() + " classes, over the budget of "
+                + CLASS_BUDGET + ": see the class comment");
+    }
+
+    /** The classes (by name) a bpm command loads, in a JVM of its own; the command must succeed. */
+    private List<String> classesLoaded(String... args) throws Exception {
+        Path log = Files.createTempFile(Path.of("/var/tmp"), "bpm-classes-", ".log");
+        try {
+            ProcessBuilder pb = h.command(Bpm.class, Map.of(), args);
+            List<String> cmd = new ArrayList<>(pb.command());
+            cmd.add(1, "-Xlog:class+load=info:file=" + log);
+            JobHost.Result r = h.run(pb.command(cmd));
+            assertEquals(0, r.code(), r.err());
+            List<String> names = new ArrayList<>();
+            for (String line : Files.readAllLines(log)) {
+                int at = line.indexOf("[class,load] ");
+                if (at < 0) continue;
+                String rest = line.substring(at + "[class,load] ".length());
+                int space = rest.indexOf(' ');
+                names.add(space < 0 ? rest : rest.substring(0, space));
+            }
+            return names;
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+}
