@@ -1,0 +1,37 @@
+package io.bpm.bench;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The JVM floor of a bpm command: a JVM that comes up, makes one FFM downcall and exits. bench
+ * runs it from its own jar (bpm-bench-floor.jar, nothing else on the class path) with bin/bpm's
+ * flags and an AOT cache trained on it, so what bpm adds on top of a JVM start can be told from
+ * what any Java bpm pays.
+ *
+ * <p>The downcall has bpm's shape (io.bpm.executor.sys.Sys): libc's variadic {@code syscall}
+ * with the same descriptor and options (first variadic argument; bpm captures no errno, its
+ * calls go through a trampoline of the same shape), invoked once the same way, here for getpid.
+ * Nothing is printed: output would only time the terminal.
+ * The class is kept free of JMH and of bpm's classes, so the jar holds this one class.
+ */
+public final class FloorMain {
+    private FloorMain() { }
+
+    /** x86-64 getpid, as io.bpm.executor.sys.Nr has it. */
+    private static final long GETPID = 39;
+
+    public static void main(String[] args) throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        FunctionDescriptor shape = FunctionDescriptor.of(JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+        Linker.Option[] options = {Linker.Option.firstVariadicArg(1)};
+        MethodHandle syscall = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(), shape, options);
+        long pid = (long) syscall.invokeExact(GETPID, 0L, 0L, 0L, 0L, 0L, 0L);
+        // the exit status says whether the call worked (bpm's monit path ends with Runtime.halt too)
+        Runtime.getRuntime().halt(pid > 0 ? 0 : 1);
+    }
+}
