@@ -173,7 +173,6 @@ public final class TapeBuilder {
     private static final String[][] DEV_LINKS = {
         {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
         {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}};
-    private static final int NR_RMDIR = 84;
     /** Where pivot_root puts the old root, in the new root, until it is detached and the directory removed. */
     static final String OLD_ROOT = "/.bpm-old-root";
     private static final int CAP_SYS_RESOURCE = 24;
@@ -333,7 +332,7 @@ public final class TapeBuilder {
                 .chdir("/")
                 .mount(null, OLD_ROOT, null, MS_REC | MS_SLAVE, null)
                 .umount2(OLD_ROOT, MNT_DETACH)
-                .syscall(NR_RMDIR, tape.string(OLD_ROOT));
+                .rmdir(OLD_ROOT);
         if (plan.uid() != 0) {
             tape.at("sandbox: the new root read-only").mount(null, "/", null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, null);
         }

@@ -27,6 +27,7 @@ public final class Nr {
     public static final int SYMLINK = 88;
     public static final int FCHDIR = 81;
     public static final int MKDIR = 83;
+    public static final int RMDIR = 84;
     public static final int FCHMOD = 91;
     public static final int FCHOWN = 93;
     public static final int UMASK = 95;
@@ -83,6 +84,7 @@ public final class Nr {
             case SYMLINK -> "symlink";
             case FCHDIR -> "fchdir";
             case MKDIR -> "mkdir";
+            case RMDIR -> "rmdir";
             case FCHMOD -> "fchmod";
             case FCHOWN -> "fchown";
             case UMASK -> "umask";
