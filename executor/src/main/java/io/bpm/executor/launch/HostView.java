@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -102,19 +103,41 @@ public interface HostView {
          * views here, which also throw (and fill a stack trace) for every missing path.
          */
         private static Kind kind(String path, int flags) throws IOException {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = a.allocate(STAT_SIZE, 8);
-                long r = Sys.raw(NR_NEWFSTATAT, Linux.AT_FDCWD, a.allocateFrom(path).address(), st.address(), flags);
-                if (r == -Errno.ENOENT || r == -Errno.ENOTDIR) {
-                    return Kind.MISSING;
+            byte[] name = path.getBytes(StandardCharsets.UTF_8);
+            if (name.length >= PATH_MAX) {
+                try (Arena a = Arena.ofConfined()) {
+                    return kind(path, flags, a.allocate(STAT_SIZE + name.length + 1L, 8), name);
                 }
-                if (r < 0) {
-                    throw new IOException("cannot stat " + path + ": " + Errno.describe((int) -r));
-                }
-                int type = st.get(JAVA_INT, ST_MODE) & S_IFMT;
-                return type == S_IFLNK ? Kind.SYMLINK : type == S_IFDIR ? Kind.DIRECTORY : Kind.FILE;
             }
+            MemorySegment scratch = SCRATCH.get();
+            if (scratch == null) {
+                scratch = Arena.ofAuto().allocate(STAT_SIZE + PATH_MAX, 8);
+                SCRATCH.set(scratch);
+            }
+            return kind(path, flags, scratch, name);
         }
+
+        /** newfstatat with {@code buf}: a struct stat, then room for the path and its NUL. */
+        private static Kind kind(String path, int flags, MemorySegment buf, byte[] name) throws IOException {
+            MemorySegment.copy(name, 0, buf, JAVA_BYTE, STAT_SIZE, name.length);
+            buf.set(JAVA_BYTE, STAT_SIZE + name.length, (byte) 0);
+            long r = Sys.raw(NR_NEWFSTATAT, Linux.AT_FDCWD, buf.address() + STAT_SIZE, buf.address(), flags);
+            if (r == -Errno.ENOENT || r == -Errno.ENOTDIR) {
+                return Kind.MISSING;
+            }
+            if (r < 0) {
+                throw new IOException("cannot stat " + path + ": " + Errno.describe((int) -r));
+            }
+            int type = buf.get(JAVA_INT, ST_MODE) & S_IFMT;
+            return type == S_IFLNK ? Kind.SYMLINK : type == S_IFDIR ? Kind.DIRECTORY : Kind.FILE;
+        }
+
+        /**
+         * Per thread, a buffer kind() reuses: a tape build stats dozens of paths, and an Arena
+         * per call (made, two allocations, closed) cost more than the syscall, interpreted.
+         */
+        private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+        private static final int PATH_MAX = 4096;
 
         private static final int NR_NEWFSTATAT = 262;
         private static final int AT_SYMLINK_NOFOLLOW = 0x100;

@@ -562,8 +562,8 @@ public final class TapeBuilder {
         if (!cover.dir()) {
             throw new LaunchFailure(label, label + ": " + target + " would be inside " + cover.target() + ", which is a file");
         }
-        List<String> below = HostPath.components(target).subList(HostPath.components(cover.target()).size(),
-                HostPath.components(target).size());
+        List<String> all = HostPath.components(target);
+        List<String> below = all.subList(HostPath.depth(cover.target()), all.size());
         boolean creatable = cover.kind() == Kind.ROOT || cover.kind() == Kind.TMPFS || cover.kind() == Kind.BIND;
         boolean kernel = cover.kind() == Kind.PROC || cover.kind() == Kind.SYSFS;
         String job = cover.target();
@@ -621,7 +621,7 @@ public final class TapeBuilder {
         int depth = -1;
         for (Placed p : placed) {
             if (HostPath.isUnderOrEqual(path, p.target())) {
-                int d = HostPath.components(p.target()).size();
+                int d = HostPath.depth(p.target());
                 if (d >= depth) {
                     best = p;
                     depth = d;
@@ -641,7 +641,7 @@ public final class TapeBuilder {
             if (HostPath.isUnderOrEqual(source, dir) && !source.equals(dir)) {
                 List<String> parts = HostPath.components(source);
                 String p = dir;
-                for (int k = HostPath.components(dir).size(); k < parts.size(); k++) {
+                for (int k = HostPath.depth(dir); k < parts.size(); k++) {
                     p = join(p, parts.get(k));
                     if (host.lstat(p) == HostView.Kind.SYMLINK) {
                         throw new LaunchFailure(label, label + ": refusing to bind " + source + ": " + p
@@ -810,12 +810,8 @@ public final class TapeBuilder {
     }
 
     private static String name(int cap) {
-        for (Capability c : Capability.values()) {
-            if (c.number() == cap) {
-                return c.capName();
-            }
-        }
-        return "capability " + cap;
+        Capability c = Capability.byNumber(cap);
+        return c == null ? "capability " + cap : c.capName();
     }
 
     /** RLIMIT_ number of a plan resource name; -1 if unknown. */

@@ -1,5 +1,6 @@
 package io.bpm.executor.plan;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,12 +59,15 @@ public enum Capability {
     BPF(39),
     CHECKPOINT_RESTORE(40);
 
-    private static final Map<String, Capability> BY_NAME = byName();
+    // Loops, not a stream: bpm start initialises this class, interpreted, in a fresh JVM.
+    private static final Map<String, Capability> BY_NAME = new HashMap<>();
+    private static final Capability[] BY_NUMBER = new Capability[64];
 
-    private static Map<String, Capability> byName() {
-        Map<String, Capability> m = new java.util.HashMap<>();
-        for (Capability c : values()) m.put(c.name(), c);
-        return Map.copyOf(m);
+    static {
+        for (Capability c : values()) {
+            BY_NAME.put(c.name(), c);
+            BY_NUMBER[c.number] = c;
+        }
     }
 
     /**
@@ -103,6 +107,11 @@ public enum Capability {
      */
     public static Optional<Capability> byName(String bareUpperName) {
         return Optional.ofNullable(BY_NAME.get(bareUpperName));
+    }
+
+    /** The capability with this kernel number, or null for one bpm does not know. */
+    public static Capability byNumber(int number) {
+        return number >= 0 && number < BY_NUMBER.length ? BY_NUMBER[number] : null;
     }
 
     /** The capability with this exact {@code CAP_}-prefixed name ({@code "CAP_CHOWN"}). */

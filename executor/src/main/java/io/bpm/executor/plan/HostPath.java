@@ -133,9 +133,50 @@ public final class HostPath {
      * and {@code "/"} contains every path.
      */
     public static boolean isUnderOrEqual(String path, String dir) {
-        List<String> p = components(path);
-        List<String> d = components(dir);
-        return p.size() >= d.size() && p.subList(0, d.size()).equals(d);
+        // components(path) starts with components(dir), compared element by element without
+        // making the lists: bpm start asks this hundreds of times per launch, interpreted
+        int p = 0;
+        int d = 0;
+        while (true) {
+            d = skipSlashes(dir, d);
+            if (d == dir.length()) {
+                return true;
+            }
+            p = skipSlashes(path, p);
+            if (p == path.length()) {
+                return false;
+            }
+            int dEnd = elementEnd(dir, d);
+            int pEnd = elementEnd(path, p);
+            if (dEnd - d != pEnd - p || !path.regionMatches(p, dir, d, dEnd - d)) {
+                return false;
+            }
+            p = pEnd;
+            d = dEnd;
+        }
+    }
+
+    /** The number of {@link #components} of a path, without making them. */
+    public static int depth(String path) {
+        int n = 0;
+        int i = skipSlashes(path, 0);
+        while (i < path.length()) {
+            n++;
+            i = skipSlashes(path, elementEnd(path, i));
+        }
+        return n;
+    }
+
+    private static int skipSlashes(String s, int i) {
+        while (i < s.length() && s.charAt(i) == '/') {
+            i++;
+        }
+        return i;
+    }
+
+    private static int elementEnd(String s, int i) {
+        int slash = s.indexOf('/', i);
+        return slash < 0 ? s.length() : slash;
     }
 
     /** Go's {@code strings.Split(s, "/")}: n separators always give n+1 elements. */

@@ -192,4 +192,29 @@ class HostPathTest {
     void isUnderOrEqual(String path, String dir, boolean under) {
         assertEquals(under, HostPath.isUnderOrEqual(path, dir));
     }
+
+    /** isUnderOrEqual and depth walk the strings; they must say what the component lists say. */
+    @Test
+    void isUnderOrEqualAndDepthAgreeWithComponents() {
+        List<String> paths = new java.util.ArrayList<>(List.of("", "/", "//", "a", "/a", "a/", "/a/", "//a//", "/ab", "/a/b",
+                "/a//b/", "a/b", "/a/bc", "/a/b/c", "/ab/c", "/a/./b", "/a/../b", "/ü/b", "/a b/c"));
+        java.util.Random rnd = new java.util.Random(15);
+        String[] parts = {"/", "a", "b", "ab", "."};
+        for (int i = 0; i < 300; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int k = rnd.nextInt(7); k > 0; k--) {
+                b.append(parts[rnd.nextInt(parts.length)]);
+            }
+            paths.add(b.toString());
+        }
+        for (String path : paths) {
+            assertEquals(HostPath.components(path).size(), HostPath.depth(path), path);
+            for (String dir : paths) {
+                List<String> p = HostPath.components(path);
+                List<String> d = HostPath.components(dir);
+                assertEquals(p.size() >= d.size() && p.subList(0, d.size()).equals(d), HostPath.isUnderOrEqual(path, dir),
+                        path + " under " + dir);
+            }
+        }
+    }
 }
