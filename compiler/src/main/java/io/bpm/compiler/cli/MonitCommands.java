@@ -4,6 +4,7 @@ import io.bpm.executor.launch.LaunchPlan;
 import io.bpm.executor.lifecycle.JobProcess;
 import io.bpm.executor.lifecycle.Starter;
 import io.bpm.executor.lifecycle.Stopper;
+import io.bpm.executor.sys.Sys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Optional;
@@ -64,6 +65,7 @@ final class MonitCommands {
     static int run(String... args) {
         Optional<Plain> plain = parse(args);
         if (plain.isEmpty()) return NOT_PLAIN;
+        Sys.prepareInBackground();   // their first system call comes ~20 ms later: the handle is made meanwhile
         try {
             return run(plain.get(), System.err);
         } catch (Error e) {   // a bug or the JVM's limits: the reason on the last line, never a stack trace
