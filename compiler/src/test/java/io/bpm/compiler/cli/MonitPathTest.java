@@ -67,11 +67,12 @@ class MonitPathTest extends JobHostTest {
 
     /** The classes (by name) a bpm command loads, in a JVM of its own; the command must succeed. */
     private List<String> classesLoaded(String... args) throws Exception {
-        Path log = Files.createTempFile(Path.of("/var/tmp"), "bpm-classes-", ".log");
+        Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "bpm-classes-");
+        Path log = dir.resolve("classes.log");
         try {
             ProcessBuilder pb = h.command(Bpm.class, Map.of(), args);
             List<String> cmd = new ArrayList<>(pb.command());
-            cmd.add(1, "-Xlog:class+load=info:file=" + log);
+            cmd.add(1, "-Xlog:class+load=info:file=" + log + "::filecount=0");   // no rotation, no classes.log.0
             JobHost.Result r = h.run(pb.command(cmd));
             assertEquals(0, r.code(), r.err());
             List<String> names = new ArrayList<>();
@@ -84,7 +85,10 @@ class MonitPathTest extends JobHostTest {
             }
             return names;
         } finally {
-            Files.deleteIfExists(log);
+            try (var left = Files.list(dir)) {
+                for (Path p : left.toList()) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
         }
     }
 }
