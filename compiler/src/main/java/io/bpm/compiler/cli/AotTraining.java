@@ -22,6 +22,7 @@ public final class AotTraining {
     }
 
     public static void main(String[] args) {
+        Bpm.utf8Console();   // the jar's main class is in the cache too (the commands below go through Main.run)
         System.exit(train(split(args), System.err));
     }
 
