@@ -145,14 +145,6 @@ public final class TapeBuilder {
             skipped = List.copyOf(skipped);
         }
 
-        public Built(Tape tape, List<String> skipped) {
-            this(tape, skipped, new Runnable() {
-                @Override
-                public void run() {
-                }
-            });
-        }
-
         /** Frees the tape and closes the descriptors of the bind sources (after the launch: the child has its copies). */
         @Override
         public void close() {
