@@ -30,9 +30,8 @@ final class Stub {
     // W^X: map read-write, copy, then flip to read-exec; the page stays for the JVM's lifetime.
     // No cache maintenance is needed on x86-64.
     private static MethodHandle install() {
-        String arch = System.getProperty("os.arch");
-        if (!"amd64".equals(arch) && !"x86_64".equals(arch)) {
-            throw new UnsupportedOperationException("the launch stub exists for x86-64 only, not " + arch);
+        if (!Sys.X86_64) {
+            throw new UnsupportedOperationException("the launch stub exists for x86-64 only, not " + System.getProperty("os.arch"));
         }
         byte[] code = bytes();
         long page = Sys.mmap(4096, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS);

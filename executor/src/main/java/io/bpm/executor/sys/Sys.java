@@ -46,7 +46,8 @@ public final class Sys {
      */
     static final String TRAMPOLINE = "4889f84889f74889d64889ca4d89c24d89c84c8b4c24080f05c3";
 
-    private static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"))
+    /** Whether this JVM runs on x86-64, where the trampoline and the launch stub exist. */
+    static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"))
             || "x86_64".equals(System.getProperty("os.arch"));
 
     private static final class Ffm {
