@@ -25,7 +25,8 @@ import java.util.TreeSet;
  * ({@link #at}) so that stop can kill and remove it.
  *
  * <p>Lifecycle: {@link #create}, {@link #apply} the plan's limits, {@link #openProcs} for the
- * launcher (the child writes "0" into each before exec, so it is confined before it can fork),
+ * launcher (the child writes "0" into each {@link #joinFile} before exec, so it is confined before
+ * it can fork),
  * then at stop {@link #kill} whatever is left and {@link #remove}.
  *
  * <p>Limits written (the plan's values are bytes and a count):
@@ -254,14 +255,27 @@ public final class JobCgroup {
     }
 
     /**
-     * Opens every {@code cgroup.procs} for writing; the launcher's child writes "0" (itself) into
-     * each before exec. The caller closes them.
+     * The file a launch's child writes "0" (itself) into to join cgroup directory {@code dir}.
+     * In a v1 hierarchy that is {@code tasks}: the child is a fresh clone with one thread, so
+     * moving that thread moves the whole process, and the kernel moves the calling thread alone
+     * without taking the global threadgroup lock, whose write side waits for an RCU grace period
+     * (a child's write of "0" to cgroup.procs took 6 ms on an idle machine here, 15 ms under
+     * load; to tasks 0.04 ms). cgroup v2 has no {@code tasks}: there it is {@code cgroup.procs}.
+     */
+    public static Path joinFile(Path dir) {
+        Path tasks = dir.resolve("tasks");
+        return Files.exists(tasks, LinkOption.NOFOLLOW_LINKS) ? tasks : dir.resolve("cgroup.procs");
+    }
+
+    /**
+     * Opens every directory's {@link #joinFile} for writing; the launcher's child writes "0"
+     * (itself) into each before exec. The caller closes them.
      */
     public List<FileChannel> openProcs() throws IOException {
         List<FileChannel> out = new ArrayList<>(dirs.size());
         try {
             for (Path d : dirs) {
-                out.add(FileChannel.open(d.resolve("cgroup.procs"), StandardOpenOption.WRITE));
+                out.add(FileChannel.open(joinFile(d), StandardOpenOption.WRITE));
             }
             return out;
         } catch (IOException e) {

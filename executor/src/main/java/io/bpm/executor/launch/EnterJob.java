@@ -1,6 +1,7 @@
 package io.bpm.executor.launch;
 
 import io.bpm.executor.host.BoundPlan;
+import io.bpm.executor.host.JobCgroup;
 import io.bpm.executor.host.ProcessIdentity;
 import io.bpm.executor.plan.Step;
 import io.bpm.executor.plan.Step.Cwd;
@@ -55,7 +56,8 @@ import java.util.Map;
  * <ol>
  *   <li>{@code setns} of the job's mount, UTS and IPC namespaces (those the plan has);</li>
  *   <li>{@code setrlimit} for each rlimit step ({@link TapeBuilder#rlimits});</li>
- *   <li>{@code write(fd, "0")} to each of the job's {@code cgroup.procs}: the program counts
+ *   <li>{@code write(fd, "0")} to each of the job's {@code cgroup.procs} ({@code tasks} in a v1
+ *       hierarchy: {@link JobCgroup#joinFile}): the program counts
  *       against the job's memory and pids limits and is killed with the job at stop;</li>
  *   <li>{@code umask(022)}, the job's;</li>
  *   <li>the job's credentials ({@link TapeBuilder#credentials}) and no_new_privs;</li>
@@ -172,7 +174,7 @@ public final class EnterJob {
 
             List<Integer> procs = new ArrayList<>();
             for (Path d : cgroups) {
-                int fd = Sys.open(d.resolve("cgroup.procs").toString(), Linux.O_WRONLY | Linux.O_CLOEXEC, 0);
+                int fd = Sys.open(JobCgroup.joinFile(d).toString(), Linux.O_WRONLY | Linux.O_CLOEXEC, 0);
                 fds.add(fd);
                 procs.add(fd);
             }

@@ -237,7 +237,7 @@ public final class LaunchPlan {
             int stderr = options.output() != null ? options.output().stderr() : openLog(fds, bound.log(LogStream.STDERR));
             List<Integer> procs = new ArrayList<>();
             for (Path d : cgroup.paths()) {
-                procs.add(open(fds, d.resolve("cgroup.procs").toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
+                procs.add(open(fds, JobCgroup.joinFile(d).toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
             }
             long[] program = null;
             for (Step s : bound.steps()) {
@@ -343,7 +343,7 @@ public final class LaunchPlan {
                     + bound.log(LogStream.STDERR) + " (stderr)");
             for (Path d : cgroup.paths()) {
                 procs.add(next);
-                out.add("  fd " + next++ + " = " + d.resolve("cgroup.procs"));
+                out.add("  fd " + next++ + " = " + JobCgroup.joinFile(d));
             }
             long[] program = null;
             for (Step s : bound.steps()) {

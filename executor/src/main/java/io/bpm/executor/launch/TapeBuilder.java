@@ -109,8 +109,9 @@ import static io.bpm.executor.sys.Linux.MS_SLAVE;
  *       {@code prlimit64(0, ...)}). A hard limit above this process's own fails the launch
  *       before anything is done unless this process has CAP_SYS_RESOURCE (it does not on every
  *       host): silently clamping would run the job with less than its bpm.yml asks for.</li>
- *   <li>{@code write(fd, "0", 1)} to each pre-opened {@code cgroup.procs}: the child joins the
- *       job's cgroup before it can fork.</li>
+ *   <li>{@code write(fd, "0", 1)} to each pre-opened {@code cgroup.procs} ({@code tasks} in a v1
+ *       hierarchy, which spares the kernel's global lock: {@link io.bpm.executor.host.JobCgroup#joinFile}): the child
+ *       joins the job's cgroup before it can fork.</li>
  *   <li>{@code setsid()}, then {@code dup2} of /dev/null to 0 and the two log files to 1 and 2.</li>
  *   <li>Credentials: {@code PR_CAPBSET_DROP} for each capability of this process's bounding set
  *       the plan's bounding set lacks (needs CAP_SETPCAP, so while still root);
