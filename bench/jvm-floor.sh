@@ -38,11 +38,12 @@ jvm_floor_train() {
 }
 
 # jvm_floor_command DIR: sets the array jvm_floor to the floor's command, as bin/bpm runs java
-# (its flags, its log options, the cache), if DIR/floor.aot was made; to nothing otherwise. Run it
+# for monit's commands (its flags and bpm_monit_flags, its log options, the cache), if
+# DIR/floor.aot was made; to nothing otherwise. Run it
 # as `LC_CTYPE=C.UTF-8 "${jvm_floor[@]}"`: bin/bpm gives java that locale (bpm_utf8_locale).
 jvm_floor_command() {
   jvm_floor=()
   [ -f "$1/floor.aot" ] || return 0
-  jvm_floor=("$JAVA_HOME/bin/java" "${bpm_jvm_flags[@]}" -Xlog:disable -Xlog:all=warning:stderr
+  jvm_floor=("$JAVA_HOME/bin/java" "${bpm_jvm_flags[@]}" "${bpm_monit_flags[@]}" -Xlog:disable -Xlog:all=warning:stderr
     "-XX:AOTCache=$1/floor.aot" -Xlog:aot*=off:stderr -Xlog:cds*=off:stderr -jar "$jvm_floor_jar")
 }

@@ -13,7 +13,8 @@ import java.util.Optional;
  * The two commands monit runs on every boot, deploy and crash, {@code start JOB [-p PROC]} and
  * {@code stop JOB [-p PROC]}: read here and handed straight to the executor's lifecycle
  * ({@link Starter}, {@link Stopper#stopJob}), with the compiler ({@link CompiledPlans}) asked only
- * when the plan cache misses. This path loads no picocli, Jackson, schema, YAML or regex class
+ * when the plan cache misses (first restarting the JVM with the compiler's AOT cache when bin/bpm
+ * ran it with monit's: {@link RestartForCompiler}). This path loads no picocli, Jackson, schema, YAML or regex class
  * and makes no lambda, stream or String.format: each of them costs class loading and bootstrap
  * in a JVM that lives for one command (MonitPathTest counts what a start loads). Only the plain
  * forms are read here; anything else (another option, {@code --help}, {@code -pPROC},
@@ -109,7 +110,8 @@ final class MonitCommands {
     record Start(String job, String process) implements Body {
         @Override
         public int run(PrintStream err) throws JobProcess.Failed, IOException {
-            Starter.start(JobProcess.of(job, process, true), CompiledPlans.START, CompiledPlans.init(null), err, startFault);
+            Starter.start(JobProcess.of(job, process, true), RestartForCompiler.around(CompiledPlans.START), CompiledPlans.init(null),
+                    err, startFault);
             return 0;
         }
     }
