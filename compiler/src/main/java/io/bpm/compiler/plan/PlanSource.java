@@ -7,32 +7,25 @@ import io.bpm.compiler.source.SourceFile;
 import io.bpm.compiler.source.SourceLoader;
 import io.bpm.executor.plan.Plan;
 import io.bpm.executor.plan.PlanCache;
-import io.bpm.executor.plan.PlanFormatException;
-import io.bpm.executor.plan.PlanText;
 import io.bpm.executor.plan.VerifiedPlan;
-import io.bpm.executor.plan.Verifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * Where {@code bpm start} gets its plan: from the cache when the bpm.yml bytes and the compiler
- * version are unchanged, else freshly compiled (and cached). The cache-hit path reads bytes,
- * hashes them and reads plan text: it touches no YAML, schema or JSON class, which is what
- * keeps a start on an unchanged job fast. Either way the plan is verified before it is used.
+ * bpm.yml compiled into the verified plan of one process, as start, stop and run compile it
+ * (what bpm 1.4 starts, this bpm starts). The plan cache is the executor's
+ * ({@code JobProcess.plan}): it asks for a compile, through {@code cli/CompiledPlans}, only
+ * when the cache misses, so a start on an unchanged job touches no YAML, schema or JSON class.
  */
 public final class PlanSource {
     private PlanSource() {
     }
 
-    /**
-     * A plan ready to apply, whether it came from the cache, and the findings of a fresh compile
-     * that did not stop it (warnings; none on a cache hit, whose compile reported them).
-     */
-    public record Provided(VerifiedPlan plan, boolean cached, List<Diagnostic> findings) {
+    /** A plan ready to apply, and the findings of its compile that did not stop it (warnings). */
+    public record Provided(VerifiedPlan plan, List<Diagnostic> findings) {
         public Provided {
             findings = List.copyOf(findings);
         }
@@ -55,33 +48,6 @@ public final class PlanSource {
         public List<Diagnostic> diagnostics() {
             return diagnostics;
         }
-    }
-
-    /**
-     * The verified plan of {@code process} of {@code job}, compiled from {@code bpmYml}.
-     *
-     * @param cache where compiled plans of this process are kept
-     */
-    public static Provided forStart(Path bpmYml, String job, String process, PlanCache cache)
-            throws IOException, CompileFailure {
-        return forStart(bpmYml, job, process, LowerOptions.DEFAULT_INIT, cache);
-    }
-
-    /**
-     * The same with another init than bpm's (e.g. a host's /usr/bin/tini). The init is part of
-     * the plan, so it is part of the cache key: the plan's compiler version is then
-     * {@code VERSION+init-HASH}, naming the init it was compiled for.
-     */
-    public static Provided forStart(Path bpmYml, String job, String process, String init, PlanCache cache)
-            throws IOException, CompileFailure {
-        byte[] bytes = Files.readAllBytes(bpmYml);
-        String sha = PlanCache.sha256(bytes);
-        String version = versionFor(init);
-        Optional<VerifiedPlan> hit = cache.find(sha, version, job, process);
-        if (hit.isPresent()) return new Provided(hit.get(), true, List.of());
-        Provided compiled = compile(bpmYml, bytes, job, process, init, io.bpm.compiler.RunArguments.NONE);
-        cache.store(sha, version, compiled.plan());
-        return compiled;
     }
 
     /**
@@ -124,7 +90,7 @@ public final class PlanSource {
         }
         List<Diagnostic> findings = checked.diagnostics().stream().filter(stopping::concerns).toList();
         Plan plan = Lowering.lower(checked, process, new LowerOptions(job, version, init));
-        return new Provided(VerifiedPlan.of(plan), false, findings);
+        return new Provided(VerifiedPlan.of(plan), findings);
     }
 
     /**

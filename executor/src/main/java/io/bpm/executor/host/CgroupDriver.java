@@ -69,7 +69,11 @@ public sealed interface CgroupDriver permits CgroupDriver.Cgroupfs, SystemdScope
 
     /** The driver this host calls for, as bpm chooses it. */
     static CgroupDriver detect() throws IOException {
-        Cgroups layout = Cgroups.detect();
+        return of(Cgroups.detect());
+    }
+
+    /** The driver bpm chooses for a host with this cgroup layout (read already: a start reads it once). */
+    static CgroupDriver of(Cgroups layout) {
         if (layout.version() == Cgroups.Version.V2
                 && Files.isDirectory(HostFacts.SYSTEMD_RUNNING, LinkOption.NOFOLLOW_LINKS)) {
             return new SystemdScope(layout);

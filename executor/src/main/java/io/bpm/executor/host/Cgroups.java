@@ -56,13 +56,15 @@ public final class Cgroups {
     }
 
     private final Version version;
+    private final boolean unifiedHost;
     private final Path unifiedMount;
     private final String unifiedOwn;
     private final Hierarchy memory;
     private final Hierarchy pids;
 
-    private Cgroups(Version version, Path unifiedMount, String unifiedOwn, Hierarchy memory, Hierarchy pids) {
+    private Cgroups(Version version, boolean unifiedHost, Path unifiedMount, String unifiedOwn, Hierarchy memory, Hierarchy pids) {
         this.version = version;
+        this.unifiedHost = unifiedHost;
         this.unifiedMount = unifiedMount;
         this.unifiedOwn = unifiedOwn;
         this.memory = memory;
@@ -109,7 +111,7 @@ public final class Cgroups {
         Path unifiedMount = unified == null ? null : Path.of(unified.mountPoint());
         Path unifiedOwnDir = unified == null ? null : under(unifiedMount, unified.root(), unifiedOwn == null ? "/" : unifiedOwn);
         String unifiedControllers = unifiedOwnDir == null ? "" : readOrEmpty(unifiedOwnDir.resolve("cgroup.controllers"));
-        return new Cgroups(version, unifiedMount, unifiedOwn,
+        return new Cgroups(version, "cgroup2".equals(rootType), unifiedMount, unifiedOwn,
                 hierarchy("memory", v1, self, unifiedMount, unifiedOwnDir, unifiedControllers),
                 hierarchy("pids", v1, self, unifiedMount, unifiedOwnDir, unifiedControllers));
     }
@@ -173,6 +175,15 @@ public final class Cgroups {
 
     public Version version() {
         return version;
+    }
+
+    /**
+     * Whether /sys/fs/cgroup itself is cgroup2 (its topmost mount, as statfs sees it): bpm's test
+     * for a unified host. Then {@link #unifiedMount} is /sys/fs/cgroup. ({@link #version} is V2
+     * also when cgroup2 is the only cgroup file system but mounted elsewhere.)
+     */
+    public boolean unifiedHost() {
+        return unifiedHost;
     }
 
     /** Where the memory controller is used; null if this host has none. */

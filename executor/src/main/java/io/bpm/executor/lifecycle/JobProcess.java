@@ -1,5 +1,7 @@
 package io.bpm.executor.lifecycle;
 
+import io.bpm.executor.host.CgroupDriver;
+import io.bpm.executor.host.Cgroups;
 import io.bpm.executor.host.EventLog;
 import io.bpm.executor.host.JobCgroup;
 import io.bpm.executor.host.LifecycleLock;
@@ -72,11 +74,15 @@ public final class JobProcess {
     /** The bpm.log {@link #events} opened last, where {@link #plan} logs the findings of a compile. */
     private EventLog log;
 
-    private JobProcess(String job, String process, HostFacts facts) {
+    /** This host's cgroup layout, read with the facts (null until read, or when that failed): see {@link #cgroups()}. */
+    private Cgroups cgroups;
+
+    private JobProcess(String job, String process, HostFacts facts, Cgroups cgroups) {
         this.job = job;
         this.process = process;
         this.facts = facts;
         this.containerId = ContainerId.encode(job, process);
+        this.cgroups = cgroups;
     }
 
     /**
@@ -86,17 +92,40 @@ public final class JobProcess {
      *                 without it
      */
     public static JobProcess of(String job, String process, boolean needUser) throws Failed {
-        String invalid = Verifier.nameProblem("job", job);
-        if (invalid == null) invalid = Verifier.nameProblem("process", process);
-        if (invalid != null) throw new Failed("invalid job or process name: " + invalid);
+        checkNames(job, process);
+        // mountinfo read once, for the facts (swap accounting) and for the job's cgroup
+        Cgroups cgroups;
+        try {
+            cgroups = Cgroups.detect();
+        } catch (IOException e) {
+            cgroups = null; // no cgroup file system: no swap accounting; what needs a cgroup fails with the reason
+        }
         HostFacts facts;
         try {
-            facts = HostFacts.detect();
+            facts = HostFacts.detect(cgroups);
         } catch (IllegalStateException e) {
             if (needUser) throw new Failed(e.getMessage());
             facts = HostFacts.of(HostFacts.rootFrom(System.getenv()), 0, 0); // stop: only paths are needed
         }
-        return new JobProcess(job, process, facts);
+        return new JobProcess(job, process, facts, cgroups);
+    }
+
+    /** JOB/PROC with facts given (a test's root and ids); the cgroup layout is read when first needed. */
+    public static JobProcess of(String job, String process, HostFacts facts) throws Failed {
+        checkNames(job, process);
+        return new JobProcess(job, process, facts, null);
+    }
+
+    private static void checkNames(String job, String process) throws Failed {
+        String invalid = Verifier.nameProblem("job", job);
+        if (invalid == null) invalid = Verifier.nameProblem("process", process);
+        if (invalid != null) throw new Failed("invalid job or process name: " + invalid);
+    }
+
+    /** This host's cgroup layout: as read with the facts, else read now (and failing with the reason when it cannot be). */
+    private Cgroups cgroups() throws IOException {
+        if (cgroups == null) cgroups = Cgroups.detect();
+        return cgroups;
     }
 
     /** bpm 1.4's message when neither the user nor the group is root (§7.1), word for word. */
@@ -176,7 +205,7 @@ public final class JobProcess {
      */
     public boolean unknown() throws IOException {
         return !Files.exists(path("jobs/" + job)) && !Files.exists(lockFile()) && !Files.exists(store().directory())
-                && !io.bpm.executor.host.Cgroups.detect().job(containerId).exists();
+                && !cgroups().job(containerId).exists();
     }
 
     private Path lockFile() {
@@ -305,7 +334,7 @@ public final class JobProcess {
      * (bpm 1.4 does the same through runc delete --force). Called before every launch.
      */
     public void sweepUnrecorded(EventLog log, String command, PrintStream err) throws IOException {
-        JobCgroup cg = io.bpm.executor.host.CgroupDriver.detect().locate(containerId);
+        JobCgroup cg = CgroupDriver.of(cgroups()).locate(containerId);
         if (!cg.exists()) return;
         java.util.Set<Long> left = cg.pids();
         if (!left.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.bpm.executor.plan;
 
+import io.bpm.executor.host.Cgroups;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 /**
  * The late-bound facts of a host that a plan leaves open (plan-format.md: "bound on the
@@ -82,6 +82,14 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
      * @throws IllegalStateException if /etc/passwd cannot be read or has no usable vcap entry
      */
     public static HostFacts detect() {
+        return detect(cgroupsOrNull());
+    }
+
+    /**
+     * The same, given the cgroup layout the caller has read already (null when this host has no
+     * cgroup file system): a start reads /proc/self/mountinfo once, for these facts and its cgroup.
+     */
+    public static HostFacts detect(Cgroups cgroups) {
         String root = rootFrom(System.getenv());
         Path passwd = Path.of("/etc/passwd");
         PasswdEntry vcap;
@@ -94,7 +102,7 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + passwd + " to find user '" + USER + "': " + e.getMessage(), e);
         }
-        return new HostFacts(root, vcap.uid(), vcap.gid(), detectSwapAccounting(), detectSeccompSupported(),
+        return new HostFacts(root, vcap.uid(), vcap.gid(), detectSwapAccounting(cgroups), detectSeccompSupported(),
                 new RealHost(), new RealHost());
     }
 
@@ -235,26 +243,29 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
      * cgroup, which never has it). No memory hierarchy at all reads as false.
      */
     public static boolean detectSwapAccounting() {
-        List<String[]> mounts;
-        try {
-            mounts = mountinfo(Path.of("/proc/self/mountinfo"));
-        } catch (IOException e) {
+        return detectSwapAccounting(cgroupsOrNull());
+    }
+
+    /** {@link #detectSwapAccounting()} of a cgroup layout read already; null (no cgroup file system) reads as false. */
+    public static boolean detectSwapAccounting(Cgroups cgroups) {
+        if (cgroups == null) {
             return false;
         }
-        String cgroupRootType = null;
-        String memoryV1 = null;
-        for (String[] m : mounts) { // mount point, fs type, super options
-            if (m[0].equals("/sys/fs/cgroup")) {
-                cgroupRootType = m[1]; // the last (topmost) mount wins, as statfs sees it
-            }
-            if (memoryV1 == null && m[1].equals("cgroup") && List.of(m[2].split(",")).contains("memory")) {
-                memoryV1 = m[0];
-            }
+        if (cgroups.unifiedHost()) {
+            return v2SwapLimitable(cgroups.unifiedMount(), cgroups.ownPath(), Files.isDirectory(SYSTEMD_RUNNING, LinkOption.NOFOLLOW_LINKS));
         }
-        if ("cgroup2".equals(cgroupRootType)) {
-            return v2SwapLimitable(Path.of("/sys/fs/cgroup"), ownCgroup(), Files.isDirectory(SYSTEMD_RUNNING, LinkOption.NOFOLLOW_LINKS));
+        // on a hybrid host only a v1 memory hierarchy counts, as in bpm
+        Cgroups.Hierarchy memory = cgroups.memory();
+        return memory != null && !memory.unified() && Files.exists(memory.mountPoint().resolve("memory.memsw.limit_in_bytes"));
+    }
+
+    /** This host's cgroup layout, or null when it has no cgroup file system (or no /proc). */
+    private static Cgroups cgroupsOrNull() {
+        try {
+            return Cgroups.detect();
+        } catch (IOException e) {
+            return null;
         }
-        return memoryV1 != null && pathExists(memoryV1 + "/memory.memsw.limit_in_bytes");
     }
 
     /** systemd runs the host when this is a directory (bpm's and runc's test); then jobs go in transient scopes. */
@@ -315,61 +326,9 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
         return out;
     }
 
-    /** This process's cgroup v2 path (its {@code 0::} line), or null. */
-    static String ownCgroup() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("0::")) {
-                    return line.substring(3);
-                }
-            }
-        } catch (IOException e) {
-            // no /proc: the root
-        }
-        return null;
-    }
-
     /** bpm's seccomp detection: supported unless a Rosetta binfmt_misc handler is registered. */
     public static boolean detectSeccompSupported() {
         return !pathExists("/proc/sys/fs/binfmt_misc/rosetta");
-    }
-
-    /** (mount point, fs type, super options) of every line of a mountinfo file, in order. */
-    static List<String[]> mountinfo(Path file) throws IOException {
-        List<String[]> out = new java.util.ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
-            String[] f = line.split(" ");
-            int dash = -1;
-            for (int i = 6; i < f.length && dash < 0; i++) {
-                if (f[i].equals("-")) {
-                    dash = i;
-                }
-            }
-            if (f.length < 5 || dash < 0 || dash + 3 >= f.length) {
-                continue;
-            }
-            out.add(new String[] {unescapeMountinfo(f[4]), f[dash + 1], f[dash + 3]});
-        }
-        return out;
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
-    static String unescapeMountinfo(String s) {
-        if (s.indexOf('\\') < 0) {
-            return new String(s.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
-        }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(c);
-            }
-        }
-        // the file was read as Latin-1 so that each char is one byte; paths are UTF-8
-        return new String(b.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     private static boolean pathExists(String path) {

@@ -44,6 +44,7 @@ class CgroupsTest {
     void thisMachinesHybridLayout(@TempDir Path dir) throws IOException {
         Cgroups c = detect(dir, HYBRID_MOUNTINFO, HYBRID_SELF);
         assertEquals(Cgroups.Version.HYBRID, c.version());
+        assertFalse(c.unifiedHost(), "tmpfs at /sys/fs/cgroup");
         assertEquals(Path.of("/sys/fs/cgroup/memory"), c.memory().mountPoint());
         assertFalse(c.memory().unified());
         assertEquals(Path.of("/sys/fs/cgroup/memory/process_api/0c21"), c.memory().ownDir());
@@ -99,6 +100,8 @@ class CgroupsTest {
         Path unified = Files.createDirectories(dir.resolve("cg"));
         Files.writeString(unified.resolve("cgroup.controllers"), "hugetlb\n");
         Cgroups c = detect(dir, "30 23 0:27 / " + unified + " rw - cgroup2 cgroup2 rw\n", "0::/\n");
+        assertEquals(Cgroups.Version.V2, c.version());
+        assertFalse(c.unifiedHost(), "cgroup2 alone, but not at /sys/fs/cgroup");
         assertNull(c.memory());
         assertNull(c.pids());
         assertEquals(List.of(unified.resolve("bpm-web")), c.job("bpm-web").paths());
@@ -113,6 +116,8 @@ class CgroupsTest {
                 """;
         Cgroups c = detect(dir, mi, "0::/\n");
         assertEquals(Cgroups.Version.V2, c.version());
+        assertTrue(c.unifiedHost());
+        assertEquals(Path.of("/sys/fs/cgroup"), c.unifiedMount());
     }
 
     @Test

@@ -1,9 +1,11 @@
 package io.bpm.executor.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bpm.executor.host.Cgroups;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,17 +99,30 @@ class HostFactsTest {
         HostFacts.detectSeccompSupported();
     }
 
+    /**
+     * bpm's v1 rule on a layout read from a fake tree: the first v1 memory hierarchy decides, by
+     * memory.memsw.limit_in_bytes; a hybrid host's unified memory does not count; no cgroup file
+     * system is no swap accounting. (The v2 rule needs /sys/fs/cgroup itself: ScopeNameTest.)
+     */
     @Test
-    void mountinfoParsing(@TempDir Path dir) throws IOException {
-        Path info = dir.resolve("mountinfo");
-        Files.writeString(info, String.join("\n",
-                "25 1 0:22 / /sys/fs/cgroup rw,relatime shared:9 - tmpfs tmpfs rw,mode=755",
-                "26 25 0:23 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory",
-                "27 1 0:24 / /a\\040b rw - ext4 /dev/x rw") + "\n");
-        List<String[]> m = HostFacts.mountinfo(info);
-        assertEquals(3, m.size());
-        assertEquals(List.of("/sys/fs/cgroup", "tmpfs", "rw,mode=755"), List.of(m.get(0)));
-        assertEquals(List.of("/sys/fs/cgroup/memory", "cgroup", "rw,memory"), List.of(m.get(1)));
-        assertEquals("/a b", m.get(2)[0]);
+    void swapAccountingFromTheCgroupLayout(@TempDir Path dir) throws IOException {
+        Path memory = Files.createDirectories(dir.resolve("memory"));
+        Path unified = Files.createDirectories(dir.resolve("unified"));
+        Files.writeString(unified.resolve("cgroup.controllers"), "memory pids\n");
+        Files.writeString(unified.resolve("memory.swap.max"), "max\n");
+        Path mountinfo = dir.resolve("mountinfo");
+        Path self = Files.writeString(dir.resolve("cgroup"), "4:memory:/\n0::/\n");
+        String v1 = "35 31 0:32 / " + memory + " rw - cgroup cgroup rw,memory\n";
+        String unifiedLine = "41 31 0:38 / " + unified + " rw - cgroup2 cgroup2 rw\n";
+
+        Files.writeString(mountinfo, v1 + unifiedLine);
+        assertFalse(HostFacts.detectSwapAccounting(Cgroups.detect(mountinfo, self)), "no memory.memsw.limit_in_bytes");
+        Files.writeString(memory.resolve("memory.memsw.limit_in_bytes"), "9223372036854771712\n");
+        assertTrue(HostFacts.detectSwapAccounting(Cgroups.detect(mountinfo, self)));
+
+        Files.writeString(mountinfo, "32 31 0:29 / " + dir.resolve("cpu") + " rw - cgroup cgroup rw,cpu\n" + unifiedLine);
+        assertFalse(HostFacts.detectSwapAccounting(Cgroups.detect(mountinfo, self)),
+                "memory only on a hybrid host's unified hierarchy: bpm looks at v1 memory alone");
+        assertFalse(HostFacts.detectSwapAccounting(null), "no cgroup file system");
     }
 }
