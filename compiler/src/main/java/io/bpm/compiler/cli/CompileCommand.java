@@ -14,6 +14,7 @@ import io.bpm.compiler.release.ValuesFile;
 import io.bpm.compiler.report.TextReport;
 import io.bpm.compiler.source.SourceFile;
 import io.bpm.compiler.source.SourceLoader;
+import io.bpm.executor.host.Cgroups;
 import io.bpm.executor.plan.HostFacts;
 import io.bpm.executor.plan.InvalidPlanException;
 import io.bpm.executor.plan.Plan;
@@ -197,7 +198,7 @@ final class CompileCommand implements Callable<Integer> {
                 }
                 HostFacts facts;
                 try {
-                    facts = ociUser == null ? HostFacts.detect() : withUser(ociUser);
+                    facts = ociUser == null ? HostFacts.detect(Cgroups.detectSwapAccounting()) : withUser(ociUser);
                 } catch (IllegalStateException | IllegalArgumentException e) {
                     err.println("bpm compile: cannot bind the plan to this host: " + e.getMessage()
                             + (ociUser == null ? " (or pass --oci-user UID:GID)" : ""));
@@ -216,6 +217,6 @@ final class CompileCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--oci-user must be UID:GID, e.g. 1000:1000, not '" + spec + "'");
         }
         HostFacts detected = HostFacts.of(HostFacts.rootFrom(System.getenv()), Integer.parseInt(ids[0]), Integer.parseInt(ids[1]));
-        return detected.withSwapAccounting(HostFacts.detectSwapAccounting()).withSeccompSupported(HostFacts.detectSeccompSupported());
+        return detected.withSwapAccounting(Cgroups.detectSwapAccounting()).withSeccompSupported(HostFacts.detectSeccompSupported());
     }
 }

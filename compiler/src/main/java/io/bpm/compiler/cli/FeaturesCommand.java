@@ -3,6 +3,7 @@ package io.bpm.compiler.cli;
 import io.bpm.executor.lifecycle.JobProcess;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bpm.executor.host.Cgroups;
 import io.bpm.executor.host.HostFeatures;
 import io.bpm.executor.plan.HostFacts;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class FeaturesCommand implements Callable<Integer> {
         HostFacts facts;
         String vcapProblem = null;
         try {
-            facts = HostFacts.detect();
+            facts = HostFacts.detect(Cgroups.detectSwapAccounting());
         } catch (IllegalStateException e) {
             vcapProblem = e.getMessage();
             facts = HostFacts.of(HostFacts.rootFrom(System.getenv()), 0, 0);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bpm.compiler.Frontend;
 import io.bpm.compiler.source.SourceFile;
+import io.bpm.executor.host.Cgroups;
 import io.bpm.executor.plan.Capability;
 import io.bpm.executor.plan.HostFacts;
 import io.bpm.executor.plan.Plan;
@@ -146,7 +147,7 @@ class RuncTest {
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
 
             HostFacts facts = HostFacts.of(root.toString(), NOBODY, NOBODY)
-                    .withSwapAccounting(HostFacts.detectSwapAccounting())
+                    .withSwapAccounting(Cgroups.detectSwapAccounting())
                     .withSeccompSupported(HostFacts.detectSeccompSupported());
             String config = OciExport.render(plan, facts, bundle.resolve("rootfs").toString());
             Files.writeString(bundle.resolve("config.json"), config);

@@ -1,9 +1,11 @@
 package io.bpm.executor.host;
 
+import io.bpm.executor.plan.HostFacts;
 import io.bpm.executor.plan.HostPath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,6 +186,30 @@ public final class Cgroups {
      */
     public boolean unifiedHost() {
         return unifiedHost;
+    }
+
+    /**
+     * Whether a job's cgroup can limit swap on this layout: on cgroup v1 as bpm's (§4.10), whether
+     * the memory hierarchy has memory.memsw.limit_in_bytes (kernel swapaccount=1); on a unified
+     * cgroup v2 host, whether the job's parent cgroup has memory.swap.max
+     * ({@link HostFacts#v2SwapLimitable}; bpm 1.4 asks the root cgroup, which never has it). On a
+     * hybrid host only a v1 memory hierarchy counts, as in bpm. No memory hierarchy: false.
+     */
+    public boolean swapAccounting() {
+        if (unifiedHost) {
+            return HostFacts.v2SwapLimitable(unifiedMount, ownPath(),
+                    Files.isDirectory(HostFacts.SYSTEMD_RUNNING, LinkOption.NOFOLLOW_LINKS));
+        }
+        return memory != null && !memory.unified() && Files.exists(memory.mountPoint().resolve("memory.memsw.limit_in_bytes"));
+    }
+
+    /** {@link #swapAccounting} of this host's layout; no cgroup file system (or no /proc) reads as false. */
+    public static boolean detectSwapAccounting() {
+        try {
+            return detect().swapAccounting();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Where the memory controller is used; null if this host has none. */

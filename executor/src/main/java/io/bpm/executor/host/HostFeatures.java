@@ -119,7 +119,7 @@ public final class HostFeatures {
     }
 
     private static Feature swap() {
-        return HostFacts.detectSwapAccounting()
+        return Cgroups.detectSwapAccounting()
                 ? new Feature("swap-accounting", true, "memory limits include swap (memory+swap)")
                 : new Feature("swap-accounting", false, "memory limits do not include swap (cgroup v1: boot with swapaccount=1; "
                 + "cgroup v2: the job's parent cgroup has no memory.swap.max)");

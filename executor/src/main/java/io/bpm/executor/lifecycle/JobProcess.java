@@ -102,7 +102,7 @@ public final class JobProcess {
         }
         HostFacts facts;
         try {
-            facts = HostFacts.detect(cgroups);
+            facts = HostFacts.detect(cgroups != null && cgroups.swapAccounting());
         } catch (IllegalStateException e) {
             if (needUser) throw new Failed(e.getMessage());
             facts = HostFacts.of(HostFacts.rootFrom(System.getenv()), 0, 0); // stop: only paths are needed

@@ -1,6 +1,5 @@
 package io.bpm.executor.plan;
 
-import io.bpm.executor.host.Cgroups;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,19 +76,14 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
 
     /**
      * The facts of this host: root from {@code BPM_BOSH_ROOT}, {@code vcap} from /etc/passwd,
-     * swap accounting and seccomp as bpm's sysfeat decides them.
+     * seccomp as bpm's sysfeat decides it, and swap accounting as the caller read it from the
+     * host's cgroup layout ({@code io.bpm.executor.host.Cgroups#swapAccounting}: a start reads
+     * /proc/self/mountinfo once, for these facts and its cgroup; this package depends on none of
+     * the host's classes).
      *
      * @throws IllegalStateException if /etc/passwd cannot be read or has no usable vcap entry
      */
-    public static HostFacts detect() {
-        return detect(cgroupsOrNull());
-    }
-
-    /**
-     * The same, given the cgroup layout the caller has read already (null when this host has no
-     * cgroup file system): a start reads /proc/self/mountinfo once, for these facts and its cgroup.
-     */
-    public static HostFacts detect(Cgroups cgroups) {
+    public static HostFacts detect(boolean swapAccounting) {
         String root = rootFrom(System.getenv());
         Path passwd = Path.of("/etc/passwd");
         PasswdEntry vcap;
@@ -102,7 +96,7 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + passwd + " to find user '" + USER + "': " + e.getMessage(), e);
         }
-        return new HostFacts(root, vcap.uid(), vcap.gid(), detectSwapAccounting(cgroups), detectSeccompSupported(),
+        return new HostFacts(root, vcap.uid(), vcap.gid(), swapAccounting, detectSeccompSupported(),
                 new RealHost(), new RealHost());
     }
 
@@ -236,38 +230,6 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
 
     // ------------------------------------------------------------------------------ features
 
-    /**
-     * Swap-limit detection: on cgroup v1 as bpm's (§4.10), whether the memory hierarchy has
-     * memory.memsw.limit_in_bytes (kernel swapaccount=1); on a unified cgroup v2 host, whether
-     * the job's parent cgroup has memory.swap.max ({@link #v2SwapLimitable}; bpm 1.4 asks the root
-     * cgroup, which never has it). No memory hierarchy at all reads as false.
-     */
-    public static boolean detectSwapAccounting() {
-        return detectSwapAccounting(cgroupsOrNull());
-    }
-
-    /** {@link #detectSwapAccounting()} of a cgroup layout read already; null (no cgroup file system) reads as false. */
-    public static boolean detectSwapAccounting(Cgroups cgroups) {
-        if (cgroups == null) {
-            return false;
-        }
-        if (cgroups.unifiedHost()) {
-            return v2SwapLimitable(cgroups.unifiedMount(), cgroups.ownPath(), Files.isDirectory(SYSTEMD_RUNNING, LinkOption.NOFOLLOW_LINKS));
-        }
-        // on a hybrid host only a v1 memory hierarchy counts, as in bpm
-        Cgroups.Hierarchy memory = cgroups.memory();
-        return memory != null && !memory.unified() && Files.exists(memory.mountPoint().resolve("memory.memsw.limit_in_bytes"));
-    }
-
-    /** This host's cgroup layout, or null when it has no cgroup file system (or no /proc). */
-    private static Cgroups cgroupsOrNull() {
-        try {
-            return Cgroups.detect();
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
     /** systemd runs the host when this is a directory (bpm's and runc's test); then jobs go in transient scopes. */
     public static final Path SYSTEMD_RUNNING = Path.of("/run/systemd/system");
 
@@ -280,7 +242,7 @@ public record HostFacts(String root, int uid, int gid, boolean swapAccounting, b
      * memory controller answers (the kernel gives every such cgroup the file unless swap
      * accounting is off).
      */
-    static boolean v2SwapLimitable(Path mount, String ownCgroup, boolean systemd) {
+    public static boolean v2SwapLimitable(Path mount, String ownCgroup, boolean systemd) {
         String own = ownCgroup == null ? "/" : ownCgroup;
         String parent = systemd ? ScopeName.of(own, "x").slicePath() : HostPath.clean("/".concat(own));
         Path dir = parent.equals("/") ? mount : mount.resolve(parent.substring(1));

@@ -88,14 +88,14 @@ class HostFactsTest {
     void detectReadsThisHostOrSaysWhyNot() throws IOException {
         Optional<HostFacts.PasswdEntry> vcap = HostFacts.lookupUser(Path.of("/etc/passwd"), "vcap");
         if (vcap.isEmpty()) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, HostFacts::detect);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> HostFacts.detect(false));
             assertTrue(e.getMessage().contains("user 'vcap' not found in /etc/passwd"), e.getMessage());
         } else {
-            HostFacts f = HostFacts.detect();
+            HostFacts f = HostFacts.detect(Cgroups.detectSwapAccounting());
             assertEquals(vcap.get().uid(), f.uid());
             assertEquals(HostFacts.rootFrom(new HashMap<>(System.getenv())), f.root());
         }
-        HostFacts.detectSwapAccounting(); // must not throw on any host
+        Cgroups.detectSwapAccounting(); // must not throw on any host
         HostFacts.detectSeccompSupported();
     }
 
@@ -116,13 +116,12 @@ class HostFactsTest {
         String unifiedLine = "41 31 0:38 / " + unified + " rw - cgroup2 cgroup2 rw\n";
 
         Files.writeString(mountinfo, v1 + unifiedLine);
-        assertFalse(HostFacts.detectSwapAccounting(Cgroups.detect(mountinfo, self)), "no memory.memsw.limit_in_bytes");
+        assertFalse(Cgroups.detect(mountinfo, self).swapAccounting(), "no memory.memsw.limit_in_bytes");
         Files.writeString(memory.resolve("memory.memsw.limit_in_bytes"), "9223372036854771712\n");
-        assertTrue(HostFacts.detectSwapAccounting(Cgroups.detect(mountinfo, self)));
+        assertTrue(Cgroups.detect(mountinfo, self).swapAccounting());
 
         Files.writeString(mountinfo, "32 31 0:29 / " + dir.resolve("cpu") + " rw - cgroup cgroup rw,cpu\n" + unifiedLine);
-        assertFalse(HostFacts.detectSwapAccounting(Cgroups.detect(mountinfo, self)),
+        assertFalse(Cgroups.detect(mountinfo, self).swapAccounting(),
                 "memory only on a hybrid host's unified hierarchy: bpm looks at v1 memory alone");
-        assertFalse(HostFacts.detectSwapAccounting(null), "no cgroup file system");
-    }
+            }
 }
