@@ -233,19 +233,6 @@ public final class Cgroups {
     }
 
     /**
-     * bpm's swap-limit detection (§4.10): with memory on v1, whether the memory hierarchy's root
-     * has memory.memsw.limit_in_bytes (kernel swapaccount=1); with memory on v2, whether the
-     * unified root has memory.swap.max (which a real v2 host's root cgroup lacks, so bpm rarely
-     * limits swap there, §12 q8: kept as bpm does it).
-     */
-    public boolean swapAccounting() {
-        if (memory == null) {
-            return false;
-        }
-        return Files.exists(memory.mountPoint().resolve(memory.unified() ? "memory.swap.max" : "memory.memsw.limit_in_bytes"));
-    }
-
-    /**
      * The {@code cgroupsPath} bpm would give runc (non-systemd): the {@code 0::} path joined with
      * the container id, or "" when this process has no {@code 0::} line (pure v1). For the OCI
      * export; this executor places the job with {@link #job}.
