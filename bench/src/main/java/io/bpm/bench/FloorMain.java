@@ -14,7 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>The downcall has bpm's shape (io.bpm.executor.sys.Sys): libc's variadic {@code syscall}
  * with the same descriptor and options (first variadic argument; bpm captures no errno, its
- * calls go through a trampoline of the same shape), invoked once the same way, here for getpid.
+ * calls go through a trampoline of the same shape), through an unbound handle as bpm's,
+ * invoked once the same way, here for getpid.
  * Nothing is printed: output would only time the terminal.
  * The class is kept free of JMH and of bpm's classes, so the jar holds this one class.
  */
@@ -29,8 +30,9 @@ public final class FloorMain {
         FunctionDescriptor shape = FunctionDescriptor.of(JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
         Linker.Option[] options = {Linker.Option.firstVariadicArg(1)};
-        MethodHandle syscall = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(), shape, options);
-        long pid = (long) syscall.invokeExact(GETPID, 0L, 0L, 0L, 0L, 0L, 0L);
+        // unbound, the address its first argument, as bpm's one handle is
+        MethodHandle call = linker.downcallHandle(shape, options);
+        long pid = (long) call.invokeExact(linker.defaultLookup().find("syscall").orElseThrow(), GETPID, 0L, 0L, 0L, 0L, 0L, 0L);
         // the exit status says whether the call worked (bpm's monit path ends with Runtime.halt too)
         Runtime.getRuntime().halt(pid > 0 ? 0 : 1);
     }

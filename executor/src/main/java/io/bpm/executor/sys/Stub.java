@@ -1,7 +1,6 @@
 package io.bpm.executor.sys;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.HexFormat;
 
 /**
@@ -24,12 +23,12 @@ final class Stub {
     }
 
     private static final class Installed {
-        static final MethodHandle LAUNCH = install();
+        static final MemorySegment LAUNCH = install();
     }
 
     // W^X: map read-write, copy, then flip to read-exec; the page stays for the JVM's lifetime.
     // No cache maintenance is needed on x86-64.
-    private static MethodHandle install() {
+    private static MemorySegment install() {
         if (!Sys.X86_64) {
             throw new UnsupportedOperationException("the launch stub exists for x86-64 only, not " + System.getProperty("os.arch"));
         }
@@ -37,7 +36,7 @@ final class Stub {
         long page = Sys.mmap(4096, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS);
         MemorySegment.copy(MemorySegment.ofArray(code), 0, MemorySegment.ofAddress(page).reinterpret(4096), 0, code.length);
         Sys.mprotect(page, 4096, Linux.PROT_READ | Linux.PROT_EXEC);
-        return Sys.link(MemorySegment.ofAddress(page));
+        return MemorySegment.ofAddress(page);
     }
 
     /**

@@ -55,9 +55,16 @@ public final class Sys {
         // variadic from the second argument on, as syscall(2) is; the trampoline and the launch
         // stub ignore what that adds (the vector-register count in al), so all share one shape
         static final Linker.Option[] OPTIONS = {Linker.Option.firstVariadicArg(1)};
-        static final MethodHandle LIBC_SYSCALL =
-                LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(), SHAPE, OPTIONS);
-        static final MethodHandle SYSCALL = X86_64 ? trampoline() : null;
+        /**
+         * The one downcall handle of every native call bpm makes: unbound, the code's address is
+         * its first argument (libc's syscall, the trampoline, the launch stub). A handle bound to
+         * an address costs a fresh JVM bound-method-handle species and lambda forms spun for it:
+         * a JVM making one getpid took 98 ms bound, 89 unbound (-Xint, AOT cache, hyperfine, 40
+         * runs each), and the launch stub needed a second bound handle.
+         */
+        static final MethodHandle CALL = LINKER.downcallHandle(SHAPE, OPTIONS);
+        static final MemorySegment LIBC_SYSCALL = LINKER.defaultLookup().find("syscall").orElseThrow();
+        static final MemorySegment SYSCALL = X86_64 ? trampoline() : null;
     }
 
     /** Other architectures: libc's syscall, errno captured. */
@@ -103,7 +110,7 @@ public final class Sys {
         public void run() {
             try {
                 if (X86_64) {
-                    MethodHandle made = Ffm.SYSCALL;
+                    MemorySegment made = Ffm.SYSCALL;
                 } else {
                     MethodHandle made = Captured.SYSCALL;
                 }
@@ -114,7 +121,7 @@ public final class Sys {
     }
 
     /** Maps the trampoline (W^X: written, then made read-exec; it stays for the JVM's lifetime). */
-    private static MethodHandle trampoline() {
+    private static MemorySegment trampoline() {
         byte[] code = java.util.HexFormat.of().parseHex(TRAMPOLINE);
         long page = invoke(Ffm.LIBC_SYSCALL, Nr.MMAP, 0, 4096, Linux.PROT_READ | Linux.PROT_WRITE,
                 Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0);
@@ -123,18 +130,13 @@ public final class Sys {
         if (invoke(Ffm.LIBC_SYSCALL, Nr.MPROTECT, page, 4096, Linux.PROT_READ | Linux.PROT_EXEC, 0, 0, 0) != 0) {
             throw new SysException("mprotect", "0x" + Long.toHexString(page) + ", 4096, PROT_READ|PROT_EXEC", Errno.ENOMEM);
         }
-        return link(MemorySegment.ofAddress(page));
+        return MemorySegment.ofAddress(page);
     }
 
-    /** A handle for native code at {@code fn} with the one shape (used for the launch stub). */
-    static MethodHandle link(MemorySegment fn) {
-        return Ffm.LINKER.downcallHandle(fn, SHAPE, Ffm.OPTIONS);
-    }
-
-    /** Calls a handle made by {@link #link} (or a syscall handle) and returns rax unchanged. */
-    static long invoke(MethodHandle mh, long a0, long a1, long a2, long a3, long a4, long a5, long a6) {
+    /** Calls native code at {@code fn} with the one shape (a syscall, the trampoline, the launch stub); returns rax unchanged. */
+    static long invoke(MemorySegment fn, long a0, long a1, long a2, long a3, long a4, long a5, long a6) {
         try {
-            return (long) mh.invokeExact(a0, a1, a2, a3, a4, a5, a6);
+            return (long) Ffm.CALL.invokeExact(fn, a0, a1, a2, a3, a4, a5, a6);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
