@@ -349,6 +349,28 @@ public final class JobProcess {
     }
 
     /**
+     * The plan cache's verified plan for this process's bpm.yml, looked up before the lifecycle
+     * lock, or empty: a miss, or anything that goes wrong, which {@link #plan} meets again under
+     * the lock and reports. Why: a start can open bpm.log and take the lock only once the FFM
+     * handle is made (Sys.prepareInBackground, tens of ms in a fresh JVM); reading and parsing
+     * the cached plan meanwhile takes that off its time. The look-up only reads (an entry
+     * replaced while it is read is refused), and bpm.yml read a few ms before the lock is the
+     * bpm.yml of a start made those ms earlier.
+     */
+    public Optional<VerifiedPlan> cachedPlan(PlanSupplier compiler, String init) {
+        try {
+            byte[] bytes = Files.readAllBytes(bpmYml());
+            return planCache().find(PlanCache.sha256(bytes), compiler.cacheVersion(init), job, process);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private PlanCache planCache() {
+        return new PlanCache(path("data/bpm/plans/" + containerId));
+    }
+
+    /**
      * The verified plan of this process: from the plan cache when bpm.yml's bytes and the
      * compiler's version are those of an entry (no compiler class is touched), else compiled by
      * {@code compiler} (which reports its findings) and, when {@code cached}, stored with its
@@ -366,7 +388,7 @@ public final class JobProcess {
         byte[] bytes = Files.readAllBytes(yml);
         String sha = PlanCache.sha256(bytes);
         String version = compiler.cacheVersion(init);
-        PlanCache cache = cached ? new PlanCache(path("data/bpm/plans/" + containerId)) : null;
+        PlanCache cache = cached ? planCache() : null;
         if (cache != null) {
             Optional<VerifiedPlan> hit = cache.find(sha, version, job, process);
             if (hit.isPresent()) return hit.get();
