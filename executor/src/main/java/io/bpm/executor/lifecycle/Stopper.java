@@ -58,9 +58,10 @@ public final class Stopper {
             }
             return;
         }
+        Parsed early = Parsed.early(jp);   // while the FFM handle is made: see Parsed
         try (EventLog log = jp.events("stop", false, err)) {
             try (LifecycleLock lock = jp.lock(log)) {
-                stopLocked(jp, compiler, init, log, err, fault);
+                stopLocked(jp, compiler, init, early, log, err, fault);
             } catch (IOException | RuntimeException e) {
                 // the lock's, the sweep's (stop's own steps log theirs and fail with JobProcess.Failed)
                 log.error("failed-to-stop", JobProcess.rootCause(e));
@@ -69,8 +70,30 @@ public final class Stopper {
         }
     }
 
-    private static void stopLocked(JobProcess jp, PlanSupplier compiler, String init, EventLog log, PrintStream err, Fault fault)
-            throws JobProcess.Failed, IOException {
+    /**
+     * The plan start saved, read and parsed before bpm.log and the lock: a stop can open those only
+     * once the FFM handle is made (Sys.prepareInBackground, tens of ms in a fresh JVM), and the
+     * parse takes that long meanwhile. Used only when the text read again under the lock is the
+     * same; null when there is none or it does not parse (the stop then meets that under the lock).
+     */
+    private record Parsed(String text, Plan plan) {
+        static Parsed early(JobProcess jp) {
+            try {
+                Optional<String> text = jp.store().readPlan();
+                return text.isPresent() ? new Parsed(text.get(), PlanText.read(text.get())) : null;
+            } catch (IOException | PlanFormatException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** The parsed plan of {@code text}: this one's if it is the same text, else parsed now. */
+        static Plan of(Parsed early, String text) throws PlanFormatException {
+            return early != null && early.text.equals(text) ? early.plan : PlanText.read(text);
+        }
+    }
+
+    private static void stopLocked(JobProcess jp, PlanSupplier compiler, String init, Parsed early, EventLog log,
+                                   PrintStream err, Fault fault) throws JobProcess.Failed, IOException {
         fault.at(Phase.LOCKED);
         StateStore store = jp.store();
         Optional<StateStore.State> state;
@@ -97,7 +120,7 @@ public final class Stopper {
         Plan plan = null;
         if (text.isPresent()) {
             try {
-                plan = PlanText.read(text.get());
+                plan = Parsed.of(early, text.get());
             } catch (PlanFormatException e) {
                 // stop anyway, with bpm's defaults: a damaged plan must not keep a job running
                 err.println("bpm stop: warning: the plan saved at start is damaged (" + e.getMessage()
