@@ -236,8 +236,13 @@ public final class LaunchPlan {
             int stdout = options.output() != null ? options.output().stdout() : openLog(fds, bound.log(LogStream.STDOUT));
             int stderr = options.output() != null ? options.output().stderr() : openLog(fds, bound.log(LogStream.STDERR));
             List<Integer> procs = new ArrayList<>();
+            int into = -1;   // a cgroup v2 directory the child is born in (JobCgroup.bornInto), else joined
             for (Path d : cgroup.paths()) {
-                procs.add(open(fds, JobCgroup.joinFile(d).toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
+                if (into < 0 && JobCgroup.bornInto(d)) {
+                    into = open(fds, d.toString(), Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+                } else {
+                    procs.add(open(fds, JobCgroup.joinFile(d).toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
+                }
             }
             long[] program = null;
             for (Step s : bound.steps()) {
@@ -250,7 +255,7 @@ public final class LaunchPlan {
                 }
             }
             try (TapeBuilder.Built built = TapeBuilder.build(bound, rootfs.toString(),
-                    new TapeBuilder.Fds(stdin, stdout, stderr, procs), program, options.host())) {
+                    new TapeBuilder.Fds(stdin, stdout, stderr, procs, into), program, options.host())) {
                 if (options.fault().tapeEntry() >= 0) {
                     built.tape().insertPause(Math.min(options.fault().tapeEntry(), built.tape().size()), options.fault().pauseMillis());
                     Files.writeString(options.fault().marker(), Integer.toString(built.tape().size()));
@@ -341,9 +346,15 @@ public final class LaunchPlan {
                     + bound.log(LogStream.STDOUT) + " (stdout)");
             out.add("  fd " + stderr + " = " + (options.output() != null ? "a pipe to bpm, copied to " : "")
                     + bound.log(LogStream.STDERR) + " (stderr)");
+            int into = -1;
             for (Path d : cgroup.paths()) {
-                procs.add(next);
-                out.add("  fd " + next++ + " = " + JobCgroup.joinFile(d));
+                if (into < 0 && JobCgroup.bornInto(d)) {
+                    into = next;
+                    out.add("  fd " + next++ + " = " + d + " (the child is born in it: CLONE_INTO_CGROUP)");
+                } else {
+                    procs.add(next);
+                    out.add("  fd " + next++ + " = " + JobCgroup.joinFile(d));
+                }
             }
             long[] program = null;
             for (Step s : bound.steps()) {
@@ -355,7 +366,7 @@ public final class LaunchPlan {
                 }
             }
             try (TapeBuilder.Built built = TapeBuilder.build(bound, rootfs(facts, plan.header()).toString(),
-                    new TapeBuilder.Fds(stdin, stdout, stderr, procs), program, options.host(), true)) {
+                    new TapeBuilder.Fds(stdin, stdout, stderr, procs, into), program, options.host(), true)) {
                 out.add("# the launch: clone3 and the tape the child replays (" + built.tape().size() + " entries):");
                 out.addAll(built.tape().describe());
                 for (String skip : built.skipped()) {

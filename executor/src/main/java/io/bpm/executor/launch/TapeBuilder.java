@@ -111,7 +111,8 @@ import static io.bpm.executor.sys.Linux.MS_SLAVE;
  *       host): silently clamping would run the job with less than its bpm.yml asks for.</li>
  *   <li>{@code write(fd, "0", 1)} to each pre-opened {@code cgroup.procs} ({@code tasks} in a v1
  *       hierarchy, which spares the kernel's global lock: {@link io.bpm.executor.host.JobCgroup#joinFile}): the child
- *       joins the job's cgroup before it can fork.</li>
+ *       joins the job's cgroup before it can fork. A cgroup v2 directory is not joined: the child
+ *       is born in it (clone3's CLONE_INTO_CGROUP, {@link TapeBuilder.Fds#cgroupDir}).</li>
  *   <li>{@code setsid()}, then {@code dup2} of /dev/null to 0 and the two log files to 1 and 2.</li>
  *   <li>Credentials: {@code PR_CAPBSET_DROP} for each capability of this process's bounding set
  *       the plan's bounding set lacks (needs CAP_SETPCAP, so while still root);
@@ -134,9 +135,14 @@ import static io.bpm.executor.sys.Linux.MS_SLAVE;
 public final class TapeBuilder {
 
     /** The descriptors the child turns into its stdio and uses to join its cgroup (all O_CLOEXEC in the parent). */
-    public record Fds(int stdin, int stdout, int stderr, List<Integer> cgroupProcs) {
+    public record Fds(int stdin, int stdout, int stderr, List<Integer> cgroupProcs, int cgroupDir) {
         public Fds {
             cgroupProcs = List.copyOf(cgroupProcs);
+        }
+
+        /** Without a cgroup v2 directory to be born in: every cgroup is joined through {@code cgroupProcs}. */
+        public Fds(int stdin, int stdout, int stderr, List<Integer> cgroupProcs) {
+            this(stdin, stdout, stderr, cgroupProcs, -1);
         }
     }
 
@@ -233,9 +239,11 @@ public final class TapeBuilder {
      */
     public static Built build(BoundPlan plan, String rootfs, Fds fds, long[] seccomp, HostView host, boolean dryRun)
             throws LaunchFailure {
-        TapeBuilder b = new TapeBuilder(plan, rootfs, fds, seccomp, host, new Tape());
+        Tape tape = new Tape();
+        if (fds.cgroupDir() >= 0) tape.intoCgroup(fds.cgroupDir());   // born in its cgroup v2 directory
+        TapeBuilder b = new TapeBuilder(plan, rootfs, fds, seccomp, host, tape);
         if (dryRun) {
-            int max = Math.max(fds.stdin(), Math.max(fds.stdout(), fds.stderr()));
+            int max = Math.max(fds.stdin(), Math.max(fds.stdout(), Math.max(fds.stderr(), fds.cgroupDir())));
             for (int fd : fds.cgroupProcs()) {
                 max = Math.max(max, fd);
             }

@@ -107,6 +107,37 @@ class LauncherTest {
         assertTrue(Files.isDirectory(mnt));
     }
 
+
+    /**
+     * A child born in a cgroup v2 directory (clone3's CLONE_INTO_CGROUP, as the launch does on
+     * cgroup v2) is listed in it while it runs, and the directory can go once it has exited.
+     */
+    @Test
+    void childIsBornInACgroupV2Directory() throws Exception {
+        Path unified = io.bpm.executor.host.Cgroups.detect().unifiedMount();
+        org.junit.jupiter.api.Assumptions.assumeTrue(unified != null && Files.isWritable(unified.resolve("cgroup.procs")),
+                "SKIPPED LOUDLY: no writable cgroup v2 hierarchy on this host");
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.bpm.executor.host.JobCgroup.bornInto(unified),
+                "SKIPPED LOUDLY: this kernel has no CLONE_INTO_CGROUP (Linux 5.7)");
+        Path cg = Files.createDirectory(unified.resolve("bpm-launcher-test-" + ProcessHandle.current().pid()));
+        int fd = -1;
+        try (Tape t = new Tape()) {
+            fd = Sys.open(cg.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            t.intoCgroup(fd).at("exec").execve("/bin/sleep", List.of("sleep", "30"), Host.ENV);
+            var l = Launcher.launch(t);
+            try {
+                assertEquals(List.of(Long.toString(l.pid())), Files.readAllLines(cg.resolve("cgroup.procs")),
+                        "the child is in the directory it was born in");
+            } finally {
+                Sys.pidfdSendSignal(l.pidfd(), SIGKILL);
+                assertEquals(SIGKILL, waitAndClose(l).signal());
+            }
+        } finally {
+            if (fd >= 0) Sys.close(fd);
+            Files.delete(cg);   // empty once the child has been reaped
+        }
+    }
+
     // (d)
     @Test
     void dropsToNobodyWithoutCapabilities() {
