@@ -69,23 +69,53 @@ class MonitPathTest extends JobHostTest {
                 + CLASS_BUDGET + ": see the class comment");
     }
 
+    /**
+     * Classes whose initialisation a start that compiles (a JVM of its own, started after bpm.yml
+     * changed) must not run, with what each cost it on JDK 25 (async-profiler, SchemaJson says
+     * more): BigDecimal's squares its way to 5^65536 (36 ms), ObjectMapper's builds a
+     * SimpleDateFormat that lists every CLDR locale (46 ms).
+     */
+    static final List<String> NOT_INITIALISED_BY_A_COMPILE = List.of("java.math.BigDecimal",
+            "com.fasterxml.jackson.databind.ObjectMapper", "java.text.SimpleDateFormat");
+
+    @Test
+    void aCompilingStartRunsNoCostlyClassInitialiser() throws Exception {
+        h.script("trap 'exit 0' TERM\nwhile :; do sleep 1; done");
+        h.oneProcess("");
+        List<String> initialised = jvmLog("class+init", "Initializing '", "start", h.job).stream()
+                .map(name -> name.replace('/', '.')).toList();
+        assertTrue(initialised.contains("io.bpm.compiler.schema.BpmSchema"), "the start compiled its plan: " + initialised.size());
+        List<String> costly = NOT_INITIALISED_BY_A_COMPILE.stream().filter(initialised::contains).toList();
+        assertEquals(List.of(), costly, "class initialisers a compiling start must not run");
+        assertEquals(0, h.bpm("stop", h.job).code());
+    }
+
     /** The classes (by name) a bpm command loads, in a JVM of its own; the command must succeed. */
     private List<String> classesLoaded(String... args) throws Exception {
+        return jvmLog("class+load", "[class,load] ", args);
+    }
+
+    /**
+     * The class names of a JVM log's lines (tag {@code tags}), each the word after {@code marker},
+     * of a bpm command run in a JVM of its own; the command must succeed.
+     */
+    private List<String> jvmLog(String tags, String marker, String... args) throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "bpm-classes-");
         Path log = dir.resolve("classes.log");
         try {
             ProcessBuilder pb = h.command(Bpm.class, Map.of(), args);
             List<String> cmd = new ArrayList<>(pb.command());
-            cmd.add(1, "-Xlog:class+load=info:file=" + log + "::filecount=0");   // no rotation, no classes.log.0
+            cmd.add(1, "-Xlog:" + tags + "=info:file=" + log + "::filecount=0");   // no rotation, no classes.log.0
             JobHost.Result r = h.run(pb.command(cmd));
             assertEquals(0, r.code(), r.err());
             List<String> names = new ArrayList<>();
             for (String line : Files.readAllLines(log)) {
-                int at = line.indexOf("[class,load] ");
+                int at = line.indexOf(marker);
                 if (at < 0) continue;
-                String rest = line.substring(at + "[class,load] ".length());
-                int space = rest.indexOf(' ');
-                names.add(space < 0 ? rest : rest.substring(0, space));
+                String rest = line.substring(at + marker.length());
+                int end = 0;
+                while (end < rest.length() && " '(".indexOf(rest.charAt(end)) < 0) end++;
+                names.add(rest.substring(0, end));
             }
             return names;
         } finally {
