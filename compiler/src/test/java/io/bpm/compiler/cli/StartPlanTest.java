@@ -76,6 +76,29 @@ class StartPlanTest {
         return new PlanCache(jp.path("data/bpm/plans/" + jp.containerId));
     }
 
+    /**
+     * bin/bpm's hint: a bpm.yml newer than the plan cache's directory will compile. A store makes
+     * the directory newer, and so does a hit although bpm.yml is newer (rewritten unchanged), so
+     * the next start takes monit's path again; a hit with bpm.yml older changes nothing.
+     */
+    @Test
+    void theCacheDirectoryStaysNewerThanTheBpmYmlItHolds() throws Exception {
+        Path yml = bpmYml(YAML);
+        start();
+        Path dir = cache().directory();
+        assertTrue(Files.getLastModifiedTime(dir).compareTo(Files.getLastModifiedTime(yml)) > 0, "a store makes it newer");
+
+        java.nio.file.attribute.FileTime later = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000);
+        Files.setLastModifiedTime(yml, later);   // rewritten with the same bytes, and dated a minute ahead
+        start();
+        assertEquals(1, compiler.compiles, "the same bytes: a hit");
+        assertTrue(Files.getLastModifiedTime(dir).compareTo(later) > 0, "a hit makes it newer than bpm.yml, even one dated ahead");
+
+        java.nio.file.attribute.FileTime marked = Files.getLastModifiedTime(dir);
+        start();
+        assertEquals(marked, Files.getLastModifiedTime(dir), "a hit with bpm.yml older leaves it");
+    }
+
     @Test
     void compilesOnceThenHitsUntilTheConfigChanges() throws Exception {
         Path f = bpmYml(YAML);

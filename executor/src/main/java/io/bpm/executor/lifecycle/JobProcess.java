@@ -23,9 +23,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -359,8 +362,8 @@ public final class JobProcess {
      */
     public Optional<VerifiedPlan> cachedPlan(PlanSupplier compiler, String init) {
         try {
-            byte[] bytes = Files.readAllBytes(bpmYml());
-            return planCache().find(PlanCache.sha256(bytes), compiler.cacheVersion(init), job, process);
+            Path yml = bpmYml();
+            return lookUp(planCache(), yml, Files.readAllBytes(yml), compiler.cacheVersion(init));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -368,6 +371,32 @@ public final class JobProcess {
 
     private PlanCache planCache() {
         return new PlanCache(path("data/bpm/plans/" + containerId));
+    }
+
+    /** The cache's verified plan for these bytes of bpm.yml, keeping bin/bpm's hint true on a hit. */
+    private Optional<VerifiedPlan> lookUp(PlanCache cache, Path yml, byte[] bytes, String version) {
+        Optional<VerifiedPlan> hit = cache.find(PlanCache.sha256(bytes), version, job, process);
+        if (hit.isPresent()) keepLauncherHint(cache.directory(), yml);
+        return hit;
+    }
+
+    /**
+     * bin/bpm runs a start whose bpm.yml is newer than its plan cache's directory with the
+     * compiler's AOT cache and the JIT (it will compile), and other starts with monit's cache and
+     * the interpreter. Every store makes the directory newer; this makes it newer after a hit too
+     * (bpm.yml rewritten with the same bytes), so that the following starts take monit's path
+     * again. Only a hint: a wrong one costs time, never a wrong plan; failures are ignored.
+     */
+    private static void keepLauncherHint(Path dir, Path yml) {
+        try {
+            FileTime written = Files.getLastModifiedTime(yml);
+            if (written.compareTo(Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS)) < 0) return;
+            Instant now = Instant.now();
+            Instant after = written.toInstant().plusNanos(1);   // a bpm.yml dated in the future too
+            Files.setLastModifiedTime(dir, FileTime.from(now.isAfter(after) ? now : after));
+        } catch (IOException | RuntimeException e) {
+            // the next start takes the compiler's path once more, and tries again
+        }
     }
 
     /**
@@ -386,15 +415,14 @@ public final class JobProcess {
                     + " (is the job deployed, and BPM_BOSH_ROOT right?)");
         }
         byte[] bytes = Files.readAllBytes(yml);
-        String sha = PlanCache.sha256(bytes);
         String version = compiler.cacheVersion(init);
         PlanCache cache = cached ? planCache() : null;
         if (cache != null) {
-            Optional<VerifiedPlan> hit = cache.find(sha, version, job, process);
+            Optional<VerifiedPlan> hit = lookUp(cache, yml, bytes, version);
             if (hit.isPresent()) return hit.get();
         }
         VerifiedPlan compiled = compiler.compile(new PlanSupplier.Request(this, yml, bytes, init, command, log, err));
-        if (cache != null) cache.store(sha, version, compiled);
+        if (cache != null) cache.store(PlanCache.sha256(bytes), version, compiled);
         return compiled;
     }
 }
