@@ -63,6 +63,12 @@ record RestartForCompiler(PlanSupplier compiler, String cache) implements PlanSu
         return compiler.cacheVersion(init);
     }
 
+    /** It replaces this process: a start must meet it with bpm.log open, which records the restart. */
+    @Override
+    public boolean compilesInPlace() {
+        return false;
+    }
+
     @Override
     public VerifiedPlan compile(Request request) throws JobProcess.Failed, IOException {
         List<byte[]> argv = commandLine(split(Files.readAllBytes(Path.of("/proc/self/cmdline"))), cache);

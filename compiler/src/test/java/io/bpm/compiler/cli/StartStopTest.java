@@ -143,6 +143,9 @@ class StartStopTest extends JobHostTest {
         }
         assertFalse(start.err().contains("error["), start.err());
         assertTrue(log.contains("bpm.start.config-warning"), log);
+        // compiled before the lock, reported under it: after the lock, before the launch's cgroup line
+        assertTrue(log.indexOf("bpm.start.acquiring-lifecycle-lock.complete") < log.indexOf("bpm.start.config-warning")
+                && log.indexOf("bpm.start.config-warning") < log.indexOf("bpm.start.cgroup"), log);
         h.awaitOutput("started");
         JobHost.Result list = h.bpm("list");
         assertEquals(0, list.code(), list.err());
@@ -166,6 +169,29 @@ class StartStopTest extends JobHostTest {
         assertTrue(start.err().contains("memory"), start.err());
         assertTrue(start.lastErrLine().contains("bpm.yml"), start.lastErrLine());
         assertFalse(Files.exists(h.pidFile()));
+        String log = Files.readString(h.root.resolve("sys/log/" + h.job + "/bpm.log"));
+        assertTrue(log.indexOf("bpm.start.starting") < log.indexOf("bpm.start.config-error")
+                && log.indexOf("bpm.start.config-error") < log.indexOf("bpm.start.failed-to-start"), log);
+    }
+
+    /**
+     * A start compiles a changed bpm.yml before it takes the lock (EarlyPlan), but a start that
+     * finds its job running reports nothing of that compile: no finding, no failure, exit 0, as
+     * when it compiled only under the lock.
+     */
+    @Test
+    void aRunningJobsStartSaysNothingOfItsChangedConfig() throws Exception {
+        h.script("trap 'exit 0' TERM\nwhile :; do sleep 1; done");
+        h.oneProcess("");
+        assertEquals(0, h.bpm("start", h.job).code());
+        h.oneProcess("  limits:\n    memory: lots\n  enviroment: {A: b}\n");
+        JobHost.Result again = h.bpm("start", h.job);
+        assertEquals(0, again.code(), again.err());
+        assertEquals("", again.err());
+        String log = Files.readString(h.root.resolve("sys/log/" + h.job + "/bpm.log"));
+        assertTrue(log.contains("bpm.start.process-already-running"), log);
+        assertFalse(log.contains("bpm.start.config-"), log);
+        assertEquals(0, h.bpm("stop", h.job).code());
     }
 
     @Test

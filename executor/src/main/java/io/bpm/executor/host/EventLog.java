@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,12 +38,35 @@ public final class EventLog implements AutoCloseable {
     private final Map<String, String> base;
     private int fd;
     private String problem;
+    /** The events of a {@link #held} log, in order, until {@link #replayInto}; null for a file's log. */
+    private final List<String[]> held;
 
     private EventLog(String command, Map<String, String> base, int fd, String problem) {
+        this(command, base, fd, problem, null);
+    }
+
+    private EventLog(String command, Map<String, String> base, int fd, String problem, List<String[]> held) {
         this.command = command;
         this.base = base;
         this.fd = fd;
         this.problem = problem;
+        this.held = held;
+    }
+
+    /**
+     * A log that keeps its events, for work done before bpm.log can be opened (a start compiles
+     * while the FFM handle is made): {@link #replayInto} writes them to the real log later, or
+     * they are dropped with it.
+     */
+    public static EventLog held() {
+        return new EventLog("held", Map.of(), -1, null, new ArrayList<>());
+    }
+
+    /** Writes the events this {@link #held} log kept to {@code log}, in order, stamped now, and forgets them. */
+    public synchronized void replayInto(EventLog log) {
+        if (held == null) throw new IllegalStateException("not a held log");
+        for (String[] e : held) log.write(e[0], e[1], e[2], e[3]);
+        held.clear();
     }
 
     /**
@@ -111,6 +136,10 @@ public final class EventLog implements AutoCloseable {
     }
 
     private synchronized void write(String level, String event, String cause, String causeKey) {
+        if (held != null) {
+            held.add(new String[] {level, event, cause, causeKey});
+            return;
+        }
         if (fd < 0) {
             return;
         }

@@ -351,30 +351,12 @@ public final class JobProcess {
         cg.remove(CGROUP_TIMEOUT);
     }
 
-    /**
-     * The plan cache's verified plan for this process's bpm.yml, looked up before the lifecycle
-     * lock, or empty: a miss, or anything that goes wrong, which {@link #plan} meets again under
-     * the lock and reports. Why: a start can open bpm.log and take the lock only once the FFM
-     * handle is made (Sys.prepareInBackground, tens of ms in a fresh JVM); reading and parsing
-     * the cached plan meanwhile takes that off its time. The look-up only reads (an entry
-     * replaced while it is read is refused), and bpm.yml read a few ms before the lock is the
-     * bpm.yml of a start made those ms earlier.
-     */
-    public Optional<VerifiedPlan> cachedPlan(PlanSupplier compiler, String init) {
-        try {
-            Path yml = bpmYml();
-            return lookUp(planCache(), yml, Files.readAllBytes(yml), compiler.cacheVersion(init));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    private PlanCache planCache() {
+    PlanCache planCache() {
         return new PlanCache(path("data/bpm/plans/" + containerId));
     }
 
     /** The cache's verified plan for these bytes of bpm.yml, keeping bin/bpm's hint true on a hit. */
-    private Optional<VerifiedPlan> lookUp(PlanCache cache, Path yml, byte[] bytes, String version) {
+    Optional<VerifiedPlan> lookUp(PlanCache cache, Path yml, byte[] bytes, String version) {
         Optional<VerifiedPlan> hit = cache.find(PlanCache.sha256(bytes), version, job, process);
         if (hit.isPresent()) keepLauncherHint(cache.directory(), yml);
         return hit;

@@ -28,6 +28,15 @@ public interface PlanSupplier {
      */
     VerifiedPlan compile(Request request) throws JobProcess.Failed, IOException;
 
+    /**
+     * Whether {@link #compile} returns here, so that a start may compile before its lifecycle
+     * lock and bpm.log, its report held ({@link EarlyPlan}); false for a supplier that may
+     * replace this process instead (RestartForCompiler), which must meet bpm.log open.
+     */
+    default boolean compilesInPlace() {
+        return true;
+    }
+
     /** What to compile: the bytes of JOB's bpm.yml for PROC (read once, hashed for the cache). */
     record Request(JobProcess job, Path bpmYml, byte[] bytes, String init, String command, EventLog log, PrintStream err) {
     }

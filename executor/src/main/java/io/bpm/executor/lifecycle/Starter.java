@@ -23,8 +23,8 @@ import java.util.Optional;
  * {@code bpm start JOB [-p PROC]}, the lifecycle beside {@link Stopper}'s. The order is bpm's
  * (bpm-behaviour.md §6.3): bpm.log, lifecycle lock, state (running: done, its pid file
  * restored if a killed start lost it; stale: cleaned), bpm 1.x's container (running: left
- * alone), processes no start recorded (killed), the plan (cached, else from the compiler; the
- * cache is read before the lock, see {@link JobProcess#cachedPlan}),
+ * alone), processes no start recorded (killed), the plan (cached, else from the compiler; both
+ * got before the lock, their report made under it: see {@link EarlyPlan}),
  * launch, state and plan saved for stop, pid file. A failure after the launch undoes it: nothing
  * of a failed start keeps running.
  */
@@ -43,7 +43,7 @@ public final class Starter {
      */
     public static void start(JobProcess jp, PlanSupplier compiler, String init, PrintStream err, LaunchPlan.Fault fault)
             throws IOException, JobProcess.Failed {
-        Optional<VerifiedPlan> early = jp.cachedPlan(compiler, init);   // while the FFM handle is made: see cachedPlan
+        EarlyPlan early = EarlyPlan.of(jp, compiler, init);   // while the FFM handle is made: see EarlyPlan
         try (EventLog log = jp.events("start", true, err)) {
             log.info("starting");
             // every failure, the lock's and the state's included, ends in bpm.log with its cause
@@ -67,7 +67,7 @@ public final class Starter {
                     return; // bpm 1.x's runc runs it: left alone like any running job, until a stop
                 }
                 jp.sweepUnrecorded(log, "start", err);
-                launch(jp, early.isPresent() ? early.get() : jp.plan(compiler, init, true, "start", err), store, log, err, fault);
+                launch(jp, early.use(jp, compiler, init, log, err), store, log, err, fault);
                 log.info("complete");
             } catch (JobProcess.Failed | IOException | RuntimeException e) {
                 log.error("failed-to-start", e instanceof JobProcess.Failed ? e.getMessage() : JobProcess.rootCause(e));

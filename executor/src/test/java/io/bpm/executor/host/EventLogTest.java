@@ -44,6 +44,26 @@ class EventLogTest {
         assertEquals(0750, mode(file.getParent()));
     }
 
+    /** A held log keeps its events until it replays them, in order, as the real log's command and job. */
+    @Test
+    void aHeldLogWritesItsEventsWhereItIsReplayed() throws Exception {
+        EventLog held = EventLog.held();
+        held.warning("config-warning", "bpm.yml:3:3: warning[BPM101]: unknown key");
+        held.error("config-error", "bpm.yml:4:5: error[BPM301]");
+        Path file = dir.resolve("log/web/bpm.log");
+        try (EventLog log = EventLog.open(file, "start", "web", "web", uid(), gid(), true)) {
+            log.info("starting");
+            held.replayInto(log);
+            held.replayInto(log);   // forgotten once replayed
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(3, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(1).contains("\"level\":\"warn\",\"source\":\"bpm\",\"message\":\"bpm.start.config-warning\",\"data\":{\"job\":\"web\"")
+                && lines.get(1).endsWith(",\"warning\":\"bpm.yml:3:3: warning[BPM101]: unknown key\"}}"), lines.get(1));
+        assertTrue(lines.get(2).contains("\"message\":\"bpm.start.config-error\"") && lines.get(2).endsWith(",\"error\":\"bpm.yml:4:5: error[BPM301]\"}}"),
+                lines.get(2));
+    }
+
     @Test
     void aSymlinkIsRefusedAndItsTargetUntouched() throws Exception {
         Files.createDirectories(dir.resolve("log"));
