@@ -122,7 +122,8 @@ final class RunCommand implements Callable<Integer> {
         LaunchPlan.Started started;
         try {
             started = LaunchPlan.start(plan, jp.facts, LaunchPlan.Options.defaults(JobProcess.SECCOMP)
-                    .withPreStart(HostHook.INSTANCE).withOutput(new LaunchPlan.Output(out.write(), errPipe.write())));
+                    .withPreStart(HostHook.INSTANCE).withOutput(new LaunchPlan.Output(out.write(), errPipe.write()))
+                    .withCgroups(jp.cgroupLayout()));
         } catch (LaunchFailure e) {
             closeAll(out, errPipe);
             throw new JobProcess.Failed(e.getMessage().replaceFirst("^cannot start ", "failed to run "));

@@ -81,27 +81,33 @@ public final class LaunchPlan {
      * @param host         the host's view for tape building
      * @param preStart     runs a {@code hook} step; null refuses every plan with one
      * @param output       the child's stdout and stderr; null: the plan's log files (bpm start)
+     * @param cgroups      this host's cgroup layout, as the caller read it already (a start reads
+     *                     /proc/self/mountinfo once for it); null: read it for the launch
      */
     public record Options(String cgroupParent, SeccompFilter seccomp, Mounter mounter, HostView host, PreStart preStart,
-                          Output output, Fault fault) {
+                          Output output, Fault fault, Cgroups cgroups) {
         public static Options defaults(SeccompFilter seccomp) {
-            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null, null, Fault.NONE);
+            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null, null, Fault.NONE, null);
         }
 
         public Options withCgroupParent(String parent) {
-            return new Options(parent, seccomp, mounter, host, preStart, output, fault);
+            return new Options(parent, seccomp, mounter, host, preStart, output, fault, cgroups);
         }
 
         public Options withPreStart(PreStart hook) {
-            return new Options(cgroupParent, seccomp, mounter, host, hook, output, fault);
+            return new Options(cgroupParent, seccomp, mounter, host, hook, output, fault, cgroups);
         }
 
         public Options withOutput(Output out) {
-            return new Options(cgroupParent, seccomp, mounter, host, preStart, out, fault);
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, out, fault, cgroups);
         }
 
         public Options withFault(Fault f) {
-            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, f);
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, f, cgroups);
+        }
+
+        public Options withCgroups(Cgroups layout) {
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, fault, layout);
         }
     }
 
@@ -381,8 +387,8 @@ public final class LaunchPlan {
 
     /** The cgroupfs driver under the options' parent, else the driver this host calls for. */
     private static CgroupDriver driver(Options options) throws IOException {
-        return options.cgroupParent() == null ? CgroupDriver.detect()
-                : new CgroupDriver.Cgroupfs(Cgroups.detect(), options.cgroupParent());
+        Cgroups layout = options.cgroups() != null ? options.cgroups() : Cgroups.detect();
+        return options.cgroupParent() == null ? CgroupDriver.of(layout) : new CgroupDriver.Cgroupfs(layout, options.cgroupParent());
     }
 
     /** A plan from elsewhere (a test, a saved state), verified before anything of it is applied. */

@@ -125,6 +125,11 @@ public final class JobProcess {
         if (invalid != null) throw new Failed("invalid job or process name: " + invalid);
     }
 
+    /** This host's cgroup layout as read with the facts, or null (not read, or it could not be): for the launch, which reads it then. */
+    public Cgroups cgroupLayout() {
+        return cgroups;
+    }
+
     /** This host's cgroup layout: as read with the facts, else read now (and failing with the reason when it cannot be). */
     private Cgroups cgroups() throws IOException {
         if (cgroups == null) cgroups = Cgroups.detect();

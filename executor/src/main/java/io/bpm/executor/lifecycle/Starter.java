@@ -81,7 +81,7 @@ public final class Starter {
         LaunchPlan.Started started;
         try {
             started = LaunchPlan.start(plan, jp.facts, LaunchPlan.Options.defaults(JobProcess.SECCOMP).withPreStart(HostHook.INSTANCE)
-                    .withFault(fault));
+                    .withFault(fault).withCgroups(jp.cgroupLayout()));
         } catch (LaunchFailure e) {
             String m = e.getMessage();
             throw new JobProcess.Failed(m.startsWith("cannot start ") ? "failed to start job-process " + m.substring(13) : m);

@@ -391,7 +391,8 @@ class LaunchPlanTest {
             Files.createSymbolicLink(dir, target);
         });
         LaunchPlan.Options o = fixture.options();
-        return new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault());
+        return new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault(),
+                o.cgroups());
     }
 
     /** The real host view, but {@code swap} runs once when the tape holds every mount. */
