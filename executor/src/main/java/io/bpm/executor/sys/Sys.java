@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -13,21 +14,21 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Raw Linux system calls through libc's variadic {@code syscall(2)}, the only libc function bpm
- * binds. Raw rather than libc wrappers on purpose: glibc's setresuid and friends broadcast to
- * every JVM thread, and the launch stub cannot call libc at all (ffm-facts §3).
+ * Raw Linux system calls. Raw rather than libc wrappers on purpose: glibc's setresuid and
+ * friends broadcast to every JVM thread, and the launch stub cannot call libc at all
+ * (ffm-facts §3).
  *
  * <p>Start-up cost is what matters here (ffm-facts §4): the linker and the one handle are made
  * on first use, and every native call bpm makes, the launch stub included, has the same
- * descriptor and options, so the JVM spins exactly one downcall shape. On x86-64 the calls do
- * not even go through libc: a 26-byte trampoline ({@link #TRAMPOLINE}) issues the syscall and
+ * descriptor and no options, so the JVM spins exactly one downcall shape. On x86-64 the calls
+ * do not go through libc: a 26-byte trampoline ({@link #TRAMPOLINE}) issues the syscall and
  * returns the kernel's result, -errno included, so no call captures errno. Capturing it
  * ({@code Linker.Option.captureCallState}) costs a struct layout, a VarHandle and a thread-local
  * segment in every fresh JVM: measured, a JVM whose one call captured errno took 260 ms against
- * 153 ms without (medians of 15 interleaved runs under load, same flags, AOT cache each).
- * libc's {@code syscall} is called only for the two calls that map the trampoline (whose errno
- * is then unknown: they fail only when memory is exhausted), and on other architectures, where
- * it captures errno as before.
+ * 153 ms without (medians of 15 interleaved runs under load, same flags, AOT cache each). libc
+ * is called only to map the trampoline (mmap, mprotect: their errno is then unknown, they fail
+ * only when memory is exhausted), and on other architectures, where libc's variadic
+ * {@code syscall(2)} is called with errno captured.
  */
 public final class Sys {
     private Sys() { }
@@ -52,18 +53,19 @@ public final class Sys {
 
     private static final class Ffm {
         static final Linker LINKER = Linker.nativeLinker();
-        // variadic from the second argument on, as syscall(2) is; the trampoline and the launch
-        // stub ignore what that adds (the vector-register count in al), so all share one shape
-        static final Linker.Option[] OPTIONS = {Linker.Option.firstVariadicArg(1)};
         /**
-         * The one downcall handle of every native call bpm makes: unbound, the code's address is
-         * its first argument (libc's syscall, the trampoline, the launch stub). A handle bound to
-         * an address costs a fresh JVM bound-method-handle species and lambda forms spun for it:
-         * a JVM making one getpid took 98 ms bound, 89 unbound (-Xint, AOT cache, hyperfine, 40
-         * runs each), and the launch stub needed a second bound handle.
+         * The one downcall handle of every native call bpm makes on x86-64: unbound, the code's
+         * address is its first argument (libc's mmap and mprotect for the trampoline's page, the
+         * trampoline, the launch stub). A handle bound to an address costs a fresh JVM
+         * bound-method-handle species and lambda forms spun for it: a JVM making one getpid took
+         * 98 ms bound, 89 unbound (-Xint, AOT cache, hyperfine, 40 runs each), and the launch stub
+         * needed a second bound handle. Not variadic: none of these functions is, and making a
+         * handle with {@code Linker.Option.firstVariadicArg} cost a JVM making one getpid 34 ms
+         * more (165 against 131 ms, -Xint, hyperfine, 30 runs each), on the path of every start
+         * and stop. libc's mmap and mprotect take fewer arguments than the shape passes; the
+         * SysV ABI lets a callee ignore the registers it does not read.
          */
-        static final MethodHandle CALL = LINKER.downcallHandle(SHAPE, OPTIONS);
-        static final MemorySegment LIBC_SYSCALL = LINKER.defaultLookup().find("syscall").orElseThrow();
+        static final MethodHandle CALL = LINKER.downcallHandle(SHAPE);
         static final MemorySegment SYSCALL = X86_64 ? trampoline() : null;
     }
 
@@ -120,14 +122,18 @@ public final class Sys {
         }
     }
 
-    /** Maps the trampoline (W^X: written, then made read-exec; it stays for the JVM's lifetime). */
+    /**
+     * Maps the trampoline (W^X: written, then made read-exec; it stays for the JVM's lifetime),
+     * through libc's mmap and mprotect (-1 on failure, errno not captured).
+     */
     private static MemorySegment trampoline() {
         byte[] code = java.util.HexFormat.of().parseHex(TRAMPOLINE);
-        long page = invoke(Ffm.LIBC_SYSCALL, Nr.MMAP, 0, 4096, Linux.PROT_READ | Linux.PROT_WRITE,
-                Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0);
+        SymbolLookup libc = Ffm.LINKER.defaultLookup();
+        long page = invoke(libc.find("mmap").orElseThrow(), 0, 4096, Linux.PROT_READ | Linux.PROT_WRITE,
+                Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0, 0);
         if (page == -1) throw new SysException("mmap", "NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0", Errno.ENOMEM);
         MemorySegment.copy(MemorySegment.ofArray(code), 0, MemorySegment.ofAddress(page).reinterpret(4096), 0, code.length);
-        if (invoke(Ffm.LIBC_SYSCALL, Nr.MPROTECT, page, 4096, Linux.PROT_READ | Linux.PROT_EXEC, 0, 0, 0) != 0) {
+        if (invoke(libc.find("mprotect").orElseThrow(), page, 4096, Linux.PROT_READ | Linux.PROT_EXEC, 0, 0, 0, 0) != 0) {
             throw new SysException("mprotect", "0x" + Long.toHexString(page) + ", 4096, PROT_READ|PROT_EXEC", Errno.ENOMEM);
         }
         return MemorySegment.ofAddress(page);
