@@ -5,6 +5,7 @@ import io.bpm.executor.lifecycle.PlanSupplier;
 import io.bpm.executor.plan.VerifiedPlan;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Sys;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -139,7 +140,7 @@ record RestartForCompiler(PlanSupplier compiler, String cache) implements PlanSu
      */
     private static long exec(List<byte[]> argv, List<byte[]> env) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment path = arena.allocateFrom("/proc/self/exe");
+            MemorySegment path = Struct.cString(arena, "/proc/self/exe");
             long r = Sys.raw(Nr.CLOSE_RANGE, 3, 0xffffffffL, Linux.CLOSE_RANGE_CLOEXEC);
             if (r < 0) return -r;
             MemorySegment empty = arena.allocate(8);   // zeroed: no signal blocked

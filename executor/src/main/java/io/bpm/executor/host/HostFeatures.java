@@ -2,6 +2,7 @@ package io.bpm.executor.host;
 
 import io.bpm.executor.plan.HostFacts;
 import io.bpm.executor.plan.Step;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
@@ -131,7 +132,7 @@ public final class HostFeatures {
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment action = a.allocate(JAVA_INT);
-            action.set(JAVA_INT, 0, Linux.SECCOMP_RET_ERRNO);
+            Struct.putInt(action, 0, Linux.SECCOMP_RET_ERRNO);
             long r = Sys.raw(Nr.SECCOMP, SECCOMP_GET_ACTION_AVAIL, 0, action.address());
             if (r == 0) return new Feature("seccomp", true, "filters (SECCOMP_RET_ERRNO available)");
             return new Feature("seccomp", false, "seccomp(SECCOMP_GET_ACTION_AVAIL): " + Errno.describe((int) -r)

@@ -2,6 +2,7 @@ package io.bpm.executor.launch;
 
 import io.bpm.executor.host.MountTable;
 import io.bpm.executor.plan.HostPath;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
@@ -17,8 +18,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * What {@link TapeBuilder} needs to know about the host, asked from Java before the launch: the
@@ -120,7 +119,7 @@ public interface HostView {
         /** newfstatat with {@code buf}: a struct stat, then room for the path and its NUL. */
         private static Kind kind(String path, int flags, MemorySegment buf, byte[] name) throws IOException {
             MemorySegment.copy(name, 0, buf, JAVA_BYTE, STAT_SIZE, name.length);
-            buf.set(JAVA_BYTE, STAT_SIZE + name.length, (byte) 0);
+            MemorySegment.copy(new byte[1], 0, buf, JAVA_BYTE, STAT_SIZE + name.length, 1);
             long r = Sys.raw(NR_NEWFSTATAT, Linux.AT_FDCWD, buf.address() + STAT_SIZE, buf.address(), flags);
             if (r == -Errno.ENOENT || r == -Errno.ENOTDIR) {
                 return Kind.MISSING;
@@ -128,7 +127,7 @@ public interface HostView {
             if (r < 0) {
                 throw new IOException("cannot stat " + path + ": " + Errno.describe((int) -r));
             }
-            int type = buf.get(JAVA_INT, ST_MODE) & S_IFMT;
+            int type = Struct.getInt(buf, ST_MODE) & S_IFMT;
             return type == S_IFLNK ? Kind.SYMLINK : type == S_IFDIR ? Kind.DIRECTORY : Kind.FILE;
         }
 
@@ -157,7 +156,7 @@ public interface HostView {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment old = a.allocate(16, 8);
                 Sys.syscall(Nr.PRLIMIT64, 0, resource, 0, old.address());
-                return new long[] {old.get(JAVA_LONG, 0), old.get(JAVA_LONG, 8)};
+                return new long[] {Struct.getLong(old, 0), Struct.getLong(old, 8)};
             }
         }
 
@@ -182,10 +181,10 @@ public interface HostView {
             // capget(2) for this thread: {version 3, pid 0} and two {effective, permitted, inheritable} u32 triples
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment hdr = a.allocate(8, 8);
-                hdr.set(JAVA_INT, 0, Linux.LINUX_CAPABILITY_VERSION_3);
+                Struct.putInt(hdr, 0, Linux.LINUX_CAPABILITY_VERSION_3);
                 MemorySegment data = a.allocate(24, 8);
                 Sys.syscall(NR_CAPGET, hdr.address(), data.address());
-                return Integer.toUnsignedLong(data.get(JAVA_INT, 4)) | Integer.toUnsignedLong(data.get(JAVA_INT, 16)) << 32;
+                return Integer.toUnsignedLong(Struct.getInt(data, 4)) | Integer.toUnsignedLong(Struct.getInt(data, 16)) << 32;
             }
         }
 
@@ -227,11 +226,11 @@ public interface HostView {
             int fd = Sys.open(dir, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = a.allocate(STAT_SIZE, 8);
-                MemorySegment empty = a.allocateFrom("");
+                MemorySegment empty = Struct.cString(a, "");
                 String at = dir;
                 for (String name : below) {
                     at = at + "/" + name;
-                    long next = Sys.raw(Nr.OPENAT, fd, a.allocateFrom(name).address(),
+                    long next = Sys.raw(Nr.OPENAT, fd, Struct.cString(a, name).address(),
                             Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0);
                     if (next < 0) {
                         throw new SysException("openat", "\"" + at + "\", O_PATH|O_NOFOLLOW", (int) -next);
@@ -242,7 +241,7 @@ public interface HostView {
                     if (r < 0) {
                         throw new SysException("newfstatat", "\"" + at + "\", AT_EMPTY_PATH", (int) -r);
                     }
-                    if ((st.get(JAVA_INT, ST_MODE) & S_IFMT) == S_IFLNK) {
+                    if ((Struct.getInt(st, ST_MODE) & S_IFMT) == S_IFLNK) {
                         throw new SysException("openat", "\"" + at + "\" is a symlink, O_PATH|O_NOFOLLOW", Errno.ELOOP);
                     }
                 }

@@ -19,6 +19,7 @@ import io.bpm.executor.plan.Step.LogStream;
 import io.bpm.executor.plan.Step.Seccomp;
 import io.bpm.executor.plan.VerifiedPlan;
 import io.bpm.executor.plan.Verifier;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.LaunchException;
 import io.bpm.executor.sys.Launcher;
 import io.bpm.executor.sys.Linux;
@@ -36,7 +37,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Starts one process from its plan: verify, bind to this host, prepare the host (directories,
@@ -450,7 +450,7 @@ public final class LaunchPlan {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(144, 8);                 // struct stat (x86-64)
             Sys.syscall(NR_FSTAT, fd, st.address());
-            int mode = st.get(JAVA_INT, 24);                        // st_mode
+            int mode = Struct.getInt(st, 24);                       // st_mode
             if ((mode & 0170000) != 0100000) {
                 throw new IOException("refusing to write the log to " + path + ": it is no longer a regular file");
             }

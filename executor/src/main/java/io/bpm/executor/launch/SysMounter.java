@@ -1,6 +1,7 @@
 package io.bpm.executor.launch;
 
 import io.bpm.executor.host.Mounter;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
 import io.bpm.executor.sys.Sys;
@@ -38,7 +39,7 @@ public final class SysMounter implements Mounter {
     @Override
     public void unmount(Path path) throws IOException {
         try (Arena a = Arena.ofConfined()) {
-            long r = Sys.raw(Nr.UMOUNT2, a.allocateFrom(path.toString()).address(), 0);
+            long r = Sys.raw(Nr.UMOUNT2, Struct.cString(a, path.toString()).address(), 0);
             if (r < 0) {
                 throw new IOException("umount2(\"" + path + "\", 0)", new SysException("umount2", "\"" + path + "\", 0", (int) -r));
             }
@@ -47,8 +48,8 @@ public final class SysMounter implements Mounter {
 
     private static void mount(String source, String target, String type, long flags, String what) throws IOException {
         try (Arena a = Arena.ofConfined()) {
-            long r = Sys.raw(Nr.MOUNT, a.allocateFrom(source).address(), a.allocateFrom(target).address(),
-                    type == null ? 0 : a.allocateFrom(type).address(), flags, 0);
+            long r = Sys.raw(Nr.MOUNT, Struct.cString(a, source).address(), Struct.cString(a, target).address(),
+                    type == null ? 0 : Struct.cString(a, type).address(), flags, 0);
             if (r < 0) {
                 SysException e = new SysException("mount", "\"" + source + "\", \"" + target + "\", "
                         + (type == null ? "NULL" : "\"" + type + "\"") + ", 0x" + Long.toHexString(flags) + ", NULL", (int) -r);

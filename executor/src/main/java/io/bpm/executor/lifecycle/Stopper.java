@@ -12,6 +12,7 @@ import io.bpm.executor.host.ProcessIdentity;
 import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Sys;
 import io.bpm.executor.sys.SysException;
 import java.io.IOException;
@@ -23,8 +24,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The stop sequence of bpm-behaviour.md §6.4: the stop signal to the init (tini forwards it to
@@ -290,9 +289,9 @@ public final class Stopper {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment pfd = a.allocate(8, 4);                 // struct pollfd
             while (true) {
-                pfd.set(JAVA_INT, 0, pidfd);
-                pfd.set(JAVA_SHORT, 4, POLLIN);
-                pfd.set(JAVA_SHORT, 6, (short) 0);
+                Struct.putInt(pfd, 0, pidfd);
+                Struct.putShort(pfd, 4, POLLIN);
+                Struct.putShort(pfd, 6, (short) 0);
                 long left = Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000);
                 long r = Sys.raw(NR_POLL, pfd.address(), 1, Math.min(left, Integer.MAX_VALUE));
                 if (r > 0) {

@@ -3,7 +3,6 @@ package io.bpm.executor.sys;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Runs a {@link Tape}: clone3 through the stub, then waits for the child to either exec (the
@@ -61,12 +60,12 @@ public final class Launcher {
                     Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS | Linux.MAP_STACK);
             try {
                 MemorySegment args = tape.cloneArgs();
-                args.set(JAVA_LONG, 40, stack);                               // stack (lowest address)
-                args.set(JAVA_LONG, 48, STACK_SIZE);                          // stack_size
-                image.set(JAVA_LONG, Tape.H_ERROR_FD, writeFd);
-                image.set(JAVA_LONG, Tape.H_INDEX, 0);
-                image.set(JAVA_LONG, Tape.H_ERRNO, 0);
-                image.set(JAVA_LONG, Tape.H_PROGRESS, -1);
+                Struct.putLong(args, 40, stack);                              // stack (lowest address)
+                Struct.putLong(args, 48, STACK_SIZE);                         // stack_size
+                Struct.putLong(image, Tape.H_ERROR_FD, writeFd);
+                Struct.putLong(image, Tape.H_INDEX, 0);
+                Struct.putLong(image, Tape.H_ERRNO, 0);
+                Struct.putLong(image, Tape.H_PROGRESS, -1);
                 return Stub.launch(image);
             } finally {
                 Sys.munmap(stack, STACK_SIZE);       // VFORK: the child has exec'd or exited by now
@@ -82,7 +81,7 @@ public final class Launcher {
         long[] record = readRecord(readFd);
         // EOF alone also follows a child that died before execve (killed, crashed, exit_group
         // entry): only "progress reached the final execve" tells them apart.
-        long progress = image.get(JAVA_LONG, Tape.H_PROGRESS);
+        long progress = Struct.getLong(image, Tape.H_PROGRESS);
         int last = tape.size() - 1;
         if (record == null && progress == last && last >= 0 && tape.entry(last).nr() == Nr.EXECVE) {
             return new Launched(pid, pidfd);
@@ -116,7 +115,7 @@ public final class Launcher {
             }
             if (got == 0) return null;
             if (got != 16) throw new IllegalStateException("short error record from the launch child: " + got + " bytes");
-            return new long[] {buf.get(JAVA_LONG, 0), buf.get(JAVA_LONG, 8)};
+            return new long[] {Struct.getLong(buf, 0), Struct.getLong(buf, 8)};
         }
     }
 

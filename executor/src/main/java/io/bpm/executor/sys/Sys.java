@@ -177,7 +177,7 @@ public final class Sys {
     /** openat(AT_FDCWD, path, flags, mode); the exception message carries the path. */
     public static int open(String path, int flags, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            long r = raw(Nr.OPENAT, Linux.AT_FDCWD, a.allocateFrom(path).address(), flags, mode);
+            long r = raw(Nr.OPENAT, Linux.AT_FDCWD, Struct.cString(a, path).address(), flags, mode);
             if (r < 0) {
                 throw new SysException("openat", "AT_FDCWD, " + Tape.quote(path) + ", 0x"
                         + Integer.toHexString(flags) + ", 0" + Integer.toOctalString(mode), (int) -r);
@@ -197,7 +197,7 @@ public final class Sys {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
             syscall(Nr.PIPE2, fds.address(), flags);
-            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+            return new int[] {Struct.getInt(fds, 0), Struct.getInt(fds, 4)};
         }
     }
 
@@ -253,10 +253,10 @@ public final class Sys {
                 r = raw(Nr.WAITID, idtype, id, info.address(), options, 0);
             } while (r == -Errno.EINTR);
             if (r < 0) throw new SysException(Nr.WAITID, new long[] {idtype, id, info.address(), options, 0}, (int) -r);
-            int pid = info.get(JAVA_INT, 16);                 // si_pid
+            int pid = Struct.getInt(info, 16);                // si_pid
             if (pid == 0) return null;                         // WNOHANG, nothing yet
-            int code = info.get(JAVA_INT, 8);                 // si_code
-            int status = info.get(JAVA_INT, 24);              // si_status
+            int code = Struct.getInt(info, 8);                // si_code
+            int status = Struct.getInt(info, 24);             // si_status
             return code == Linux.CLD_EXITED
                     ? new ExitStatus(pid, status, 0, false)
                     : new ExitStatus(pid, -1, status, code == Linux.CLD_DUMPED);

@@ -10,7 +10,6 @@ import java.util.List;
 
 import static io.bpm.executor.sys.Linux.*;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -523,7 +522,7 @@ public final class Tape implements AutoCloseable {
     }
 
     int pidfd() {
-        return pidfd.get(JAVA_INT, 0);
+        return Struct.getInt(pidfd, 0);
     }
 
     /** Frees the native memory. Not while a launch of this tape is running (same thread anyway). */

@@ -1,5 +1,6 @@
 package io.bpm.executor.systemd;
 
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Sys;
 
@@ -10,8 +11,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * A connected AF_UNIX stream socket through bpm's one syscall handle ({@link Sys#raw}): socket,
@@ -51,7 +50,7 @@ final class UnixSocket implements AutoCloseable {
             s.fd = (int) fd;
             MemorySegment sa = s.buffer;
             sa.asSlice(0, 2 + SUN_PATH).fill((byte) 0);
-            sa.set(JAVA_SHORT, 0, (short) AF_UNIX);
+            Struct.putShort(sa, 0, (short) AF_UNIX);
             MemorySegment.copy(name, 0, sa, JAVA_BYTE, to.isAbstract() ? 3 : 2, name.length);
             // a path is NUL-terminated; an abstract name is exactly its bytes after the leading NUL
             long r = Sys.raw(NR_CONNECT, s.fd, sa.address(), 2 + length);
@@ -105,9 +104,9 @@ final class UnixSocket implements AutoCloseable {
             long left = deadline - System.nanoTime();
             if (left <= 0) throw new SocketTimeoutException("no answer from D-Bus at " + address + " in time");
             int ms = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (left + 999_999) / 1_000_000));
-            pollfd.set(JAVA_INT, 0, fd);
-            pollfd.set(JAVA_SHORT, 4, events);
-            pollfd.set(JAVA_SHORT, 6, (short) 0);
+            Struct.putInt(pollfd, 0, fd);
+            Struct.putShort(pollfd, 4, events);
+            Struct.putShort(pollfd, 6, (short) 0);
             long r = Sys.raw(NR_POLL, pollfd.address(), 1, ms);
             if (r > 0) return;                                  // ready, or an error the next call reports
             if (r < 0 && r != -Errno.EINTR) throw failure("poll", r);
