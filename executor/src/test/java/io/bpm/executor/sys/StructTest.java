@@ -33,7 +33,7 @@ class StructTest {
             assertEquals(-7, Struct.getInt(s, 24));
             assertEquals(-1L, Struct.getLong(s, 16));
             assertEquals(0x0102030405060708L, Struct.getLong(s, 8));
-            assertThrows(IndexOutOfBoundsException.class, () -> Struct.putLong(s, 28, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> Struct.putLong(s, 32, 1));
         }
     }
 
