@@ -1,7 +1,15 @@
 package io.bpm.executor.host;
 
 import io.bpm.executor.plan.Step.CgroupLimit;
+import io.bpm.executor.sys.Errno;
+import io.bpm.executor.sys.Linux;
+import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Struct;
+import io.bpm.executor.sys.Sys;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -9,7 +17,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -326,10 +333,8 @@ public final class JobCgroup {
 
     private static Set<Long> pids(Path dir) throws IOException {
         Set<Long> out = new TreeSet<>();
-        String text;
-        try {
-            text = read(dir.resolve("cgroup.procs"));
-        } catch (NoSuchFileException e) {
+        String text = readProcs(dir);
+        if (text == null) {
             return out; // no such cgroup (any more): nothing in it
         }
         int start = 0;
@@ -467,6 +472,39 @@ public final class JobCgroup {
             throw new IOException("cannot write " + value + " to " + file + ": " + HostPreparation.describe(e), e);
         }
     }
+
+    /**
+     * The text of a cgroup's cgroup.procs, or null when the cgroup is gone or going: ENOENT, and
+     * ENODEV, which a cgroup being removed answers until its directory goes (a systemd scope that
+     * emptied as its job exited, met by a stop in the Noble-shaped VM). Raw calls, not NIO: NIO
+     * reports ENODEV only as a localised message, and an exception for ENOENT, the usual answer
+     * on systemd hosts, costs a stop milliseconds (see Stopper.reap).
+     */
+    private static String readProcs(Path dir) throws IOException {
+        String path = dir.resolve("cgroup.procs").toString();
+        try (Arena a = Arena.ofConfined()) {
+            long fd = Sys.raw(Nr.OPENAT, Linux.AT_FDCWD, Struct.cString(a, path).address(), Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            if (fd == -Errno.ENOENT || fd == -Errno.ENODEV) return null;
+            if (fd < 0) throw new IOException("cannot open " + path + ": " + Errno.describe((int) -fd));
+            try {
+                MemorySegment buf = a.allocate(PROCS_CHUNK);
+                StringBuilder text = new StringBuilder();
+                while (true) {
+                    long n = Sys.raw(Nr.READ, fd, buf.address(), PROCS_CHUNK);
+                    if (n == -Errno.EINTR) continue;
+                    if (n == -Errno.ENODEV) return null;
+                    if (n < 0) throw new IOException("cannot read " + path + ": " + Errno.describe((int) -n));
+                    if (n == 0) return text.toString();
+                    text.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
+                }
+            } finally {
+                Sys.raw(Nr.CLOSE, fd);
+            }
+        }
+    }
+
+    /** What one read(2) of cgroup.procs asks for: thousands of pids. */
+    private static final int PROCS_CHUNK = 64 * 1024;
 
     private static String read(Path file) throws IOException {
         return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
