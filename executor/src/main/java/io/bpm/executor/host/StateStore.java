@@ -27,10 +27,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * are. Also the public pid file monit reads.
  *
  * <p>Every file is written whole or not at all: a temporary file in the same directory (created
- * exclusively, 0600), fsync, rename over the target, fsync of the directory. A crash leaves the
- * old file or the new one, never a part, so a half-written state can only mean a hand edit, and
- * is reported as such. Nothing here follows a symlink at the file itself (the directory is
- * bpm's own, below root-owned directories).
+ * exclusively, 0600), renamed over the target, so a reader sees the old file or the new one,
+ * never a part. Nothing is fsync'ed: all of it describes processes of this boot (the state names
+ * the boot id), so what a crash leaves is stale whatever it holds, and is cleaned by the next
+ * start; on a BOSH VM sys/run is a tmpfs anyway. The six fsyncs of a start (file and directory,
+ * for plan, state and pid file) cost it about 4 ms on this host's disk, for nothing. A file a
+ * crash left damaged is reported and treated as none, as a hand edit is. Nothing here follows a
+ * symlink at the file itself (the directory is bpm's own, below root-owned directories).
  *
  * <p>{@code state} is a small line format, one {@code key value} per line, the value running to
  * the end of the line:
@@ -307,7 +310,7 @@ public final class StateStore {
         }
     }
 
-    /** Temporary file, fsync, rename over the target, fsync the directory. */
+    /** Temporary file, rename over the target (no fsync: see the class comment). */
     static void atomicWrite(Path target, byte[] bytes, int mode) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         Path temp = null;
@@ -330,7 +333,6 @@ public final class StateStore {
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
-                ch.force(true);
             }
             if (mode != 0600) {
                 Files.setPosixFilePermissions(temp, SafeDirs.permissions(mode));
@@ -341,9 +343,6 @@ public final class StateStore {
                 throw new IOException("cannot rename atomically in " + parent, e);
             }
             moved = true;
-            try (FileChannel d = FileChannel.open(parent, StandardOpenOption.READ)) {
-                d.force(true);
-            }
         } finally {
             if (!moved) {
                 Files.deleteIfExists(temp);
