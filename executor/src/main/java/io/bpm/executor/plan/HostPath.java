@@ -93,11 +93,13 @@ public final class HostPath {
      * {@code .}/{@code ..} processing; clean the path first if that matters.
      */
     public static List<String> components(String path) {
+        // by index, not String.split: a launch asks this for every mount point, interpreted
         List<String> parts = new ArrayList<>();
-        for (String part : path.split("/")) {
-            if (!part.isEmpty()) {
-                parts.add(part);
-            }
+        int at = skipSlashes(path, 0);
+        while (at < path.length()) {
+            int end = elementEnd(path, at);
+            parts.add(path.substring(at, end));
+            at = skipSlashes(path, end);
         }
         return List.copyOf(parts);
     }
