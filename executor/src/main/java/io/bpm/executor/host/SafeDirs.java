@@ -20,7 +20,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -246,22 +248,44 @@ final class SafeDirs {
     }
 
     /**
+     * Principals already looked up, by id: each look-up is a getpwnam or getgrnam through the
+     * host's NSS (a read of /etc/passwd, or a directory service), and a start chowns a handful of
+     * directories and files to the same user (2.6 ms of CPU per start, async-profiler, interpreted).
+     */
+    private static final Map<Integer, UserPrincipal> USERS = new HashMap<>();
+    private static final Map<Integer, GroupPrincipal> GROUPS = new HashMap<>();
+
+    /**
      * The principal of a numeric uid. NIO looks names up with getpwnam first and falls back to
      * parsing a number, so a user literally named "1000" would win over uid 1000; the JDK's
      * principals hash to their id, which catches that case (and is pinned by a test).
      */
     static UserPrincipal user(int uid) throws IOException {
+        synchronized (USERS) {
+            UserPrincipal known = USERS.get(uid);
+            if (known != null) return known;
+        }
         UserPrincipal p = lookup().lookupPrincipalByName(Integer.toString(uid));
         if (p.hashCode() != uid) {
             throw new IOException("uid " + uid + " resolves to another user (a user is named \"" + uid + "\")");
+        }
+        synchronized (USERS) {
+            USERS.put(uid, p);
         }
         return p;
     }
 
     static GroupPrincipal group(int gid) throws IOException {
+        synchronized (GROUPS) {
+            GroupPrincipal known = GROUPS.get(gid);
+            if (known != null) return known;
+        }
         GroupPrincipal p = lookup().lookupPrincipalByGroupName(Integer.toString(gid));
         if (p.hashCode() != gid) {
             throw new IOException("gid " + gid + " resolves to another group (a group is named \"" + gid + "\")");
+        }
+        synchronized (GROUPS) {
+            GROUPS.put(gid, p);
         }
         return p;
     }
