@@ -270,8 +270,16 @@ public final class JobCgroup {
      * load; to tasks 0.04 ms). cgroup v2 has no {@code tasks}: there it is {@code cgroup.procs}.
      */
     public static Path joinFile(Path dir) {
-        Path tasks = dir.resolve("tasks");
-        return Files.exists(tasks, LinkOption.NOFOLLOW_LINKS) ? tasks : dir.resolve("cgroup.procs");
+        return joinFile(dir, hasTasks(dir));
+    }
+
+    private static Path joinFile(Path dir, boolean tasks) {
+        return dir.resolve(tasks ? "tasks" : "cgroup.procs");
+    }
+
+    /** Whether {@code dir} has a {@code tasks} file: a v1 hierarchy's directory. */
+    private static boolean hasTasks(Path dir) {
+        return Files.exists(dir.resolve("tasks"), LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -282,10 +290,43 @@ public final class JobCgroup {
      * has {@code tasks}) cannot: its directory is joined through {@link #joinFile}.
      */
     public static boolean bornInto(Path dir) {
-        return KERNEL_HAS_CLONE_INTO_CGROUP && !Files.exists(dir.resolve("tasks"), LinkOption.NOFOLLOW_LINKS);
+        return !hasTasks(dir) && Kernel.CLONE_INTO_CGROUP;
     }
 
-    private static final boolean KERNEL_HAS_CLONE_INTO_CGROUP = kernelAtLeast(5, 7);
+    /**
+     * How a launch's child enters one of the job's directories: born in it ({@code joinFile}
+     * null), or joining it by writing "0" into {@code joinFile}.
+     */
+    public record Entrance(Path dir, Path joinFile) {
+        public boolean bornIn() {
+            return joinFile == null;
+        }
+    }
+
+    /**
+     * How a launch's child enters each of the job's directories, in order: born in the first one
+     * it can be born in ({@link #bornInto}; clone3 takes one), joining every other one through
+     * its {@link #joinFile}. Each directory's {@code tasks} is looked at once.
+     */
+    public List<Entrance> entrances() {
+        List<Entrance> out = new ArrayList<>(dirs.size());
+        boolean born = false;
+        for (Path d : dirs) {
+            boolean tasks = hasTasks(d);
+            if (!born && !tasks && Kernel.CLONE_INTO_CGROUP) {
+                out.add(new Entrance(d, null));
+                born = true;
+            } else {
+                out.add(new Entrance(d, joinFile(d, tasks)));
+            }
+        }
+        return out;
+    }
+
+    /** Read when a v2 directory first asks, not when JobCgroup initialises: v1 hosts and stops never need it. */
+    private static final class Kernel {
+        static final boolean CLONE_INTO_CGROUP = kernelAtLeast(5, 7);
+    }
 
     /** /proc/sys/kernel/osrelease ("6.8.0-49-generic") at least MAJOR.MINOR; false when unreadable. */
     static boolean kernelAtLeast(int major, int minor) {

@@ -242,12 +242,12 @@ public final class LaunchPlan {
             int stdout = options.output() != null ? options.output().stdout() : openLog(fds, bound.log(LogStream.STDOUT));
             int stderr = options.output() != null ? options.output().stderr() : openLog(fds, bound.log(LogStream.STDERR));
             List<Integer> procs = new ArrayList<>();
-            int into = -1;   // a cgroup v2 directory the child is born in (JobCgroup.bornInto), else joined
-            for (Path d : cgroup.paths()) {
-                if (into < 0 && JobCgroup.bornInto(d)) {
-                    into = open(fds, d.toString(), Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+            int into = -1;   // a cgroup v2 directory the child is born in, else none
+            for (JobCgroup.Entrance e : cgroup.entrances()) {
+                if (e.bornIn()) {
+                    into = open(fds, e.dir().toString(), Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
                 } else {
-                    procs.add(open(fds, JobCgroup.joinFile(d).toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
+                    procs.add(open(fds, e.joinFile().toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
                 }
             }
             long[] program = null;
@@ -353,13 +353,13 @@ public final class LaunchPlan {
             out.add("  fd " + stderr + " = " + (options.output() != null ? "a pipe to bpm, copied to " : "")
                     + bound.log(LogStream.STDERR) + " (stderr)");
             int into = -1;
-            for (Path d : cgroup.paths()) {
-                if (into < 0 && JobCgroup.bornInto(d)) {
+            for (JobCgroup.Entrance e : cgroup.entrances()) {
+                if (e.bornIn()) {
                     into = next;
-                    out.add("  fd " + next++ + " = " + d + " (the child is born in it: CLONE_INTO_CGROUP)");
+                    out.add("  fd " + next++ + " = " + e.dir() + " (the child is born in it: CLONE_INTO_CGROUP)");
                 } else {
                     procs.add(next);
-                    out.add("  fd " + next++ + " = " + JobCgroup.joinFile(d));
+                    out.add("  fd " + next++ + " = " + e.joinFile());
                 }
             }
             long[] program = null;
