@@ -2,6 +2,7 @@ package io.bpm.executor.lifecycle;
 
 import io.bpm.executor.host.JobCgroup;
 import io.bpm.executor.host.ProcessIdentity;
+import io.bpm.executor.plan.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
@@ -16,7 +17,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,7 +82,7 @@ public record LegacyRunc(String id, Path stateDir, ProcessIdentity init, JobCgro
         }
         Map<String, Object> state;
         try {
-            state = Json.object(new Json(new String(bytes, StandardCharsets.UTF_8)).value(), "the state");
+            state = Json.object(Json.read(new String(bytes, StandardCharsets.UTF_8), Json.Numbers.ANY), "the state");
         } catch (IllegalArgumentException e) {
             throw new IOException("cannot read runc's state " + file + " (left by bpm 1.x): " + e.getMessage()
                     + "; if no such job runs, remove " + dir);
@@ -232,196 +232,6 @@ public record LegacyRunc(String id, Path stateDir, ProcessIdentity init, JobCgro
                     throw new IOException("cannot remove " + p + ": not empty (a mount in it?)", e);
                 }
             }
-        }
-    }
-
-    /** Enough of JSON (RFC 8259) for runc's state: objects, arrays, strings, numbers, literals. */
-    static final class Json {
-        private final String text;
-        private int at;
-        private int depth;
-
-        Json(String text) {
-            this.text = text;
-        }
-
-        @SuppressWarnings("unchecked")
-        static Map<String, Object> object(Object value, String what) {
-            if (value instanceof Map<?, ?> m) {
-                return (Map<String, Object>) m;
-            }
-            throw new IllegalArgumentException(what + " is not a JSON object");
-        }
-
-        Object value() {
-            Object v = next();
-            space();
-            if (at != text.length()) {
-                throw error("text after the JSON value");
-            }
-            return v;
-        }
-
-        private Object next() {
-            space();
-            if (at >= text.length()) {
-                throw error("unexpected end");
-            }
-            char c = text.charAt(at);
-            if (++depth > 64) {
-                throw error("nested deeper than 64");
-            }
-            try {
-                return switch (c) {
-                    case '{' -> obj();
-                    case '[' -> array();
-                    case '"' -> string();
-                    case 't' -> literal("true", Boolean.TRUE);
-                    case 'f' -> literal("false", Boolean.FALSE);
-                    case 'n' -> literal("null", null);
-                    default -> number();
-                };
-            } finally {
-                depth--;
-            }
-        }
-
-        private Map<String, Object> obj() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            at++;
-            space();
-            if (peek() == '}') {
-                at++;
-                return m;
-            }
-            while (true) {
-                space();
-                if (peek() != '"') {
-                    throw error("expected a key");
-                }
-                String key = string();
-                space();
-                expect(':');
-                m.put(key, next());
-                space();
-                if (peek() == ',') {
-                    at++;
-                } else {
-                    expect('}');
-                    return m;
-                }
-            }
-        }
-
-        private List<Object> array() {
-            List<Object> l = new ArrayList<>();
-            at++;
-            space();
-            if (peek() == ']') {
-                at++;
-                return l;
-            }
-            while (true) {
-                l.add(next());
-                space();
-                if (peek() == ',') {
-                    at++;
-                } else {
-                    expect(']');
-                    return l;
-                }
-            }
-        }
-
-        private String string() {
-            StringBuilder b = new StringBuilder();
-            at++;
-            while (true) {
-                if (at >= text.length()) {
-                    throw error("unterminated string");
-                }
-                char c = text.charAt(at++);
-                if (c == '"') {
-                    return b.toString();
-                }
-                if (c != '\\') {
-                    b.append(c);
-                    continue;
-                }
-                if (at >= text.length()) {
-                    throw error("unterminated string");
-                }
-                char e = text.charAt(at++);
-                switch (e) {
-                    case '"', '\\', '/' -> b.append(e);
-                    case 'b' -> b.append('\b');
-                    case 'f' -> b.append('\f');
-                    case 'n' -> b.append('\n');
-                    case 'r' -> b.append('\r');
-                    case 't' -> b.append('\t');
-                    case 'u' -> {
-                        if (at + 4 > text.length()) {
-                            throw error("short \\u escape");
-                        }
-                        try {
-                            b.append((char) Integer.parseInt(text, at, at + 4, 16));
-                        } catch (NumberFormatException x) {
-                            throw error("bad \\u escape");
-                        }
-                        at += 4;
-                    }
-                    default -> throw error("bad escape \\" + e);
-                }
-            }
-        }
-
-        private Number number() {
-            int start = at;
-            while (at < text.length() && "+-0123456789.eE".indexOf(text.charAt(at)) >= 0) {
-                at++;
-            }
-            String n = text.substring(start, at);
-            if (n.isEmpty()) {
-                throw error("unexpected '" + text.charAt(at) + "'");
-            }
-            try {
-                return n.contains(".") || n.contains("e") || n.contains("E") ? (Number) Double.parseDouble(n) : (Number) Long.parseLong(n);
-            } catch (NumberFormatException e) {
-                try {
-                    return Double.parseDouble(n); // a uint64 above Long.MAX_VALUE
-                } catch (NumberFormatException e2) {
-                    throw error("bad number " + n);
-                }
-            }
-        }
-
-        private Object literal(String word, Object value) {
-            if (!text.startsWith(word, at)) {
-                throw error("unexpected '" + text.charAt(at) + "'");
-            }
-            at += word.length();
-            return value;
-        }
-
-        private void expect(char c) {
-            if (peek() != c) {
-                throw error("expected '" + c + "'");
-            }
-            at++;
-        }
-
-        private char peek() {
-            return at < text.length() ? text.charAt(at) : '\0';
-        }
-
-        private void space() {
-            while (at < text.length() && " \t\r\n".indexOf(text.charAt(at)) >= 0) {
-                at++;
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException(what + " at offset " + at);
         }
     }
 }
