@@ -155,10 +155,7 @@ record RestartForCompiler(PlanSupplier compiler, String cache) implements PlanSu
     private static MemorySegment pointers(Arena arena, List<byte[]> strings) {
         MemorySegment array = arena.allocate(ValueLayout.ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) {
-            byte[] s = strings.get(i);
-            MemorySegment copy = arena.allocate(s.length + 1L);
-            MemorySegment.copy(s, 0, copy, ValueLayout.JAVA_BYTE, 0, s.length);
-            array.setAtIndex(ValueLayout.ADDRESS, i, copy);
+            array.setAtIndex(ValueLayout.ADDRESS, i, Struct.cString(arena, strings.get(i)));
         }
         return array;
     }

@@ -53,7 +53,11 @@ public final class Struct {
      */
     public static MemorySegment cString(Arena arena, String s) {
         if (s.indexOf('\0') >= 0) throw new IllegalArgumentException("a NUL inside a C string: " + s.replace("\0", "\\0"));
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        return cString(arena, s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code bytes} (which hold no NUL) and a NUL, in {@code arena}. */
+    public static MemorySegment cString(Arena arena, byte[] bytes) {
         MemorySegment m = arena.allocate(bytes.length + 1L);
         MemorySegment.copy(bytes, 0, m, JAVA_BYTE, 0, bytes.length);
         MemorySegment.copy(new byte[1], 0, m, JAVA_BYTE, bytes.length, 1);
