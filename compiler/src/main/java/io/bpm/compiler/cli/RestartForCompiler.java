@@ -45,8 +45,12 @@ record RestartForCompiler(PlanSupplier compiler, String cache) implements PlanSu
 
     private static final String AOT_CACHE = "-XX:AOTCache=";
 
-    /** bin/jdk.sh's bpm_monit_flags: the compiler's code is hot, it runs with the JIT. */
+    /**
+     * bin/jdk.sh's bpm_monit_flags: the compiler's code is hot, it runs with the JIT, which the
+     * cache's training data is replayed for.
+     */
     private static final byte[] INTERPRETER_ONLY = "-Xint".getBytes(UTF_8);
+    private static final byte[] NO_TRAINING_REPLAY = "-XX:-AOTReplayTraining".getBytes(UTF_8);
 
     /** The java launcher's options whose value is the next argument. */
     private static final Set<String> VALUED = Set.of("-cp", "-classpath", "--class-path", "-p",
@@ -85,7 +89,7 @@ record RestartForCompiler(PlanSupplier compiler, String cache) implements PlanSu
 
     /**
      * This JVM's command line with {@code -XX:AOTCache=} set to {@code cache}, and this class's
-     * property and {@code -Xint} (monit's commands only) dropped, among the JVM's options only (before {@code -jar JAR} or the main class;
+     * property, {@code -Xint} and {@code -XX:-AOTReplayTraining} (monit's commands only) dropped, among the JVM's options only (before {@code -jar JAR} or the main class;
      * the command's own arguments are never touched); null when it has no AOT cache option.
      */
     static List<byte[]> commandLine(List<byte[]> argv, String cache) {
@@ -97,7 +101,7 @@ record RestartForCompiler(PlanSupplier compiler, String cache) implements PlanSu
         if (!argv.isEmpty()) out.add(argv.get(i++));   // the java launcher
         while (i < argv.size()) {
             byte[] a = argv.get(i++);
-            if (startsWith(a, property) || Arrays.equals(a, INTERPRETER_ONLY)) continue;
+            if (startsWith(a, property) || Arrays.equals(a, INTERPRETER_ONLY) || Arrays.equals(a, NO_TRAINING_REPLAY)) continue;
             if (startsWith(a, option)) {
                 a = (AOT_CACHE + cache).getBytes(UTF_8);
                 changed = true;

@@ -34,7 +34,7 @@ class RestartForCompilerTest extends JobHostTest {
     void theCommandLineGetsTheFullCacheAndLosesTheProperty() {
         assertEquals(List.of("/j/bin/java", "-XX:+UseSerialGC", "-XX:AOTCache=/full.aot", "-Xlog:aot*=off:stderr", "-jar",
                         "/b/bpm.jar", "start", "job"),
-                strings(RestartForCompiler.commandLine(bytes("/j/bin/java", "-XX:+UseSerialGC", "-Xint", "-XX:AOTCache=/monit.aot",
+                strings(RestartForCompiler.commandLine(bytes("/j/bin/java", "-XX:+UseSerialGC", "-Xint", "-XX:-AOTReplayTraining", "-XX:AOTCache=/monit.aot",
                         "-Xlog:aot*=off:stderr", "-Dbpm.aot.compiler=/full.aot", "-jar", "/b/bpm.jar", "start", "job"), "/full.aot")));
         // the command's own arguments are not the JVM's: left as they are, also after -cp CLASSPATH MAIN
         assertEquals(List.of("java", "-cp", "-XX:AOTCache=x", "-XX:AOTCache=/full.aot", "io.bpm.Main", "-XX:AOTCache=arg",
