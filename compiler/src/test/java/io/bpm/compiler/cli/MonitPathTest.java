@@ -45,7 +45,9 @@ class MonitPathTest extends JobHostTest {
             // a record's generated equals, hashCode or toString: 30 ms of method-handle spinning
             "java.lang.runtime.ObjectMethods",
             // a memory layout's get or set (its VarHandle): 13 ms of spinning; sys.Struct instead
-            "java.lang.invoke.VarHandleSegmentAs");
+            "java.lang.invoke.VarHandleSegmentAs",
+            // MemorySegment.copy of an array (its type switch's bootstrap): 1.75 ms; sys.Struct instead
+            "jdk.internal.foreign.Utils$BaseAndScale$$TypeSwitch");
 
     @Test
     void aCachedStartLoadsOnlyTheMonitPath() throws Exception {

@@ -3,6 +3,7 @@ package io.bpm.executor.host;
 import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Sys;
 import io.bpm.executor.sys.SysException;
 import java.lang.foreign.Arena;
@@ -167,7 +168,7 @@ public final class EventLog implements AutoCloseable {
         byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(bytes.length);
-            MemorySegment.copy(bytes, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            Struct.putBytes(buf, 0, bytes, 0, bytes.length);
             Sys.writeFully(fd, buf, bytes.length);
         } catch (SysException e) {
             problem = "cannot write the job's bpm.log: " + e.getMessage();

@@ -9,7 +9,6 @@ import io.bpm.executor.sys.Sys;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -536,7 +535,9 @@ public final class JobCgroup {
                     if (n == -Errno.ENODEV) return null;
                     if (n < 0) throw new IOException("cannot read " + path + ": " + Errno.describe((int) -n));
                     if (n == 0) return text.toString();
-                    text.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
+                    byte[] chunk = new byte[(int) n];
+                    Struct.getBytes(buf, 0, chunk, 0, chunk.length);
+                    text.append(new String(chunk, StandardCharsets.US_ASCII));
                 }
             } finally {
                 Sys.raw(Nr.CLOSE, fd);

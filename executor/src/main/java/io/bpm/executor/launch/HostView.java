@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * What {@link TapeBuilder} needs to know about the host, asked from Java before the launch: the
@@ -118,8 +117,8 @@ public interface HostView {
 
         /** newfstatat with {@code buf}: a struct stat, then room for the path and its NUL. */
         private static Kind kind(String path, int flags, MemorySegment buf, byte[] name) throws IOException {
-            MemorySegment.copy(name, 0, buf, JAVA_BYTE, STAT_SIZE, name.length);
-            MemorySegment.copy(new byte[1], 0, buf, JAVA_BYTE, STAT_SIZE + name.length, 1);
+            Struct.putBytes(buf, STAT_SIZE, name, 0, name.length);
+            Struct.putBytes(buf, STAT_SIZE + name.length, NUL, 0, 1);
             long r = Sys.raw(NR_NEWFSTATAT, Linux.AT_FDCWD, buf.address() + STAT_SIZE, buf.address(), flags);
             if (r == -Errno.ENOENT || r == -Errno.ENOTDIR) {
                 return Kind.MISSING;
@@ -136,6 +135,7 @@ public interface HostView {
          * per call (made, two allocations, closed) cost more than the syscall, interpreted.
          */
         private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+        private static final byte[] NUL = new byte[1];
         private static final int PATH_MAX = 4096;
 
         private static final int NR_NEWFSTATAT = 262;

@@ -3,6 +3,7 @@ package io.bpm.executor.lifecycle;
 import io.bpm.executor.sys.ExitStatus;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Sys;
 import io.bpm.executor.sys.SysException;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.List;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * {@code bpm run}'s side of a foreground process (bpm-behaviour.md §6.5, with its bugs fixed):
@@ -132,7 +132,7 @@ public final class Foreground {
                     }
                 }
                 if (terminalOk) {
-                    MemorySegment.copy(buf, JAVA_BYTE, 0, bytes, 0, (int) n);
+                    Struct.getBytes(buf, 0, bytes, 0, (int) n);
                     try {
                         terminal.write(bytes, 0, (int) n);
                         terminal.flush();

@@ -9,8 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 
 import static io.bpm.executor.sys.Linux.*;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A syscall tape: what the child of the launch stub does between clone3 and execve, as
@@ -509,8 +507,8 @@ public final class Tape implements AutoCloseable {
         words[c + 1] = base + pidfdAt;                                  // int *pidfd
         words[c + 4] = SIGCHLD;                                         // exit_signal: waitable like any child
         words[c + 10] = cgroupFd >= 0 ? cgroupFd : 0;                   // cgroup
-        MemorySegment.copy(words, 0, all, JAVA_LONG, 0, words.length);
-        MemorySegment.copy(data, 0, all, JAVA_BYTE, dataAt, used);
+        Struct.putLongs(all, 0, words);
+        Struct.putBytes(all, dataAt, data, 0, used);
         image = all.asSlice(0, imageSize);
         cloneArgs = all.asSlice(cloneAt, CLONE_ARGS_SIZE);
         pidfd = all.asSlice(pidfdAt, 4);

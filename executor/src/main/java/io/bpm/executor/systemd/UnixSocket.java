@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * A connected AF_UNIX stream socket through bpm's one syscall handle ({@link Sys#raw}): socket,
@@ -51,7 +50,7 @@ final class UnixSocket implements AutoCloseable {
             MemorySegment sa = s.buffer;
             sa.asSlice(0, 2 + SUN_PATH).fill((byte) 0);
             Struct.putShort(sa, 0, (short) AF_UNIX);
-            MemorySegment.copy(name, 0, sa, JAVA_BYTE, to.isAbstract() ? 3 : 2, name.length);
+            Struct.putBytes(sa, to.isAbstract() ? 3 : 2, name, 0, name.length);
             // a path is NUL-terminated; an abstract name is exactly its bytes after the leading NUL
             long r = Sys.raw(NR_CONNECT, s.fd, sa.address(), 2 + length);
             if (r < 0) throw s.failure("connect", r);
@@ -67,7 +66,7 @@ final class UnixSocket implements AutoCloseable {
         int done = 0;
         while (done < data.length) {
             int n = Math.min(BUFFER, data.length - done);
-            MemorySegment.copy(data, done, buffer, JAVA_BYTE, 0, n);
+            Struct.putBytes(buffer, 0, data, done, n);
             long r = Sys.raw(NR_SENDTO, fd, buffer.address(), n, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
             if (r == -Errno.EINTR) continue;
             if (r == -Errno.EAGAIN) {
@@ -87,7 +86,7 @@ final class UnixSocket implements AutoCloseable {
         while (true) {
             long r = Sys.raw(NR_RECVFROM, fd, buffer.address(), Math.min(max, BUFFER), MSG_DONTWAIT, 0, 0);
             if (r > 0) {
-                MemorySegment.copy(buffer, JAVA_BYTE, 0, into, off, (int) r);
+                Struct.getBytes(buffer, 0, into, off, (int) r);
                 return (int) r;
             }
             if (r == 0) throw new IOException("D-Bus at " + address + " closed the connection");
