@@ -225,6 +225,55 @@ public interface HostView {
             List<String> below = all.subList(HostPath.components(dir).size(), all.size());
             int fd = Sys.open(dir, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
             try (Arena a = Arena.ofConfined()) {
+                long beneath = openBeneath(a, fd, below);
+                if (beneath >= 0) {
+                    Sys.raw(Nr.CLOSE, fd);
+                    fd = (int) beneath;
+                } else {
+                    int from = fd;
+                    fd = -1;   // the walk closes it, also when it fails
+                    fd = walk(a, from, dir, below);
+                }
+                long tree = Sys.raw(Nr.OPEN_TREE, fd, Struct.cString(a, "").address(),
+                        OPEN_TREE_CLONE | Linux.O_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+                if (tree < 0) {
+                    throw new SysException("open_tree", "\"" + path + "\", OPEN_TREE_CLONE" + (recursive ? "|AT_RECURSIVE" : ""),
+                            (int) -tree);
+                }
+                return (int) tree;
+            } finally {
+                if (fd >= 0) Sys.raw(Nr.CLOSE, fd);
+            }
+        }
+
+        /**
+         * {@code below} (one name or more) opened O_PATH relative to {@code dir} in one call, no
+         * symlink followed on the way or at its end ({@code openat2}, RESOLVE_NO_SYMLINKS): three
+         * calls fewer per component than {@link #walk}. The descriptor, or -1 when this kernel has
+         * no openat2 (Linux 5.6) or the call failed: the walk then finds out where, and says so.
+         */
+        private static long openBeneath(Arena a, int dir, List<String> below) {
+            if (!openat2) return -1;
+            MemorySegment how = a.allocate(24, 8);   // struct open_how {u64 flags, mode, resolve}
+            Struct.putLong(how, 0, Linux.O_PATH | Linux.O_CLOEXEC);
+            Struct.putLong(how, 8, 0);
+            Struct.putLong(how, 16, RESOLVE_NO_SYMLINKS);
+            long r = Sys.raw(Nr.OPENAT2, dir, Struct.cString(a, String.join("/", below)).address(), how.address(), 24);
+            if (r == -Errno.ENOSYS) openat2 = false;
+            return r < 0 ? -1 : r;
+        }
+
+        /** Whether this kernel has openat2; false after its first ENOSYS (or for a test of the walk). */
+        static volatile boolean openat2 = true;
+        private static final long RESOLVE_NO_SYMLINKS = 0x04;
+
+        /**
+         * Each of {@code below} opened in turn from {@code fd} with {@code openat(O_PATH|O_NOFOLLOW)}
+         * and looked at, a symlink refused (ELOOP) naming the path up to it. Closes {@code fd} and
+         * every descriptor on the way but the last, which it returns.
+         */
+        private static int walk(Arena a, int fd, String dir, List<String> below) {
+            try {
                 MemorySegment st = a.allocate(STAT_SIZE, 8);
                 MemorySegment empty = Struct.cString(a, "");
                 String at = dir;
@@ -245,15 +294,11 @@ public interface HostView {
                         throw new SysException("openat", "\"" + at + "\" is a symlink, O_PATH|O_NOFOLLOW", Errno.ELOOP);
                     }
                 }
-                long tree = Sys.raw(Nr.OPEN_TREE, fd, empty.address(),
-                        OPEN_TREE_CLONE | Linux.O_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
-                if (tree < 0) {
-                    throw new SysException("open_tree", "\"" + at + "\", OPEN_TREE_CLONE" + (recursive ? "|AT_RECURSIVE" : ""),
-                            (int) -tree);
-                }
-                return (int) tree;
+                int last = fd;
+                fd = -1;
+                return last;
             } finally {
-                Sys.raw(Nr.CLOSE, fd);
+                if (fd >= 0) Sys.raw(Nr.CLOSE, fd);
             }
         }
 

@@ -61,6 +61,7 @@ public final class Nr {
     public static final int PIDFD_OPEN = 434;
     public static final int CLONE3 = 435;
     public static final int CLOSE_RANGE = 436;
+    public static final int OPENAT2 = 437;
 
     /** The syscall's name, or {@code syscall_N} for one this table does not know. */
     public static String name(long nr) {
@@ -118,6 +119,7 @@ public final class Nr {
             case PIDFD_OPEN -> "pidfd_open";
             case CLONE3 -> "clone3";
             case CLOSE_RANGE -> "close_range";
+            case OPENAT2 -> "openat2";
             default -> "syscall_" + nr;
         };
     }

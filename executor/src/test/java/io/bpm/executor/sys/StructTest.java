@@ -51,4 +51,23 @@ class StructTest {
             assertEquals("a NUL inside a C string: a\\0b", e.getMessage());
         }
     }
+
+    @Test
+    void bytesAndLongsGoWhereTheyAreAsked() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(40, 8);
+            Struct.putLongs(s, 8, new long[] {7, -1, 0x0102030405060708L});
+            assertEquals(0L, s.get(JAVA_LONG, 0));
+            assertEquals(7L, s.get(JAVA_LONG, 8));
+            assertEquals(-1L, s.get(JAVA_LONG, 16));
+            assertEquals(0x0102030405060708L, s.get(JAVA_LONG, 24));
+            Struct.putBytes(s, 33, new byte[] {9, 1, 2, 3, 9}, 1, 3);
+            assertArrayEquals(new byte[] {0, 1, 2, 3, 0}, s.asSlice(32, 5).toArray(JAVA_BYTE));
+            byte[] into = {5, 5, 5, 5, 5};
+            Struct.getBytes(s, 33, into, 1, 3);
+            assertArrayEquals(new byte[] {5, 1, 2, 3, 5}, into);
+            assertThrows(IndexOutOfBoundsException.class, () -> Struct.putBytes(s, 38, new byte[4], 0, 4));
+            assertThrows(IndexOutOfBoundsException.class, () -> Struct.getBytes(s, 0, new byte[2], 0, 3));
+        }
+    }
 }
