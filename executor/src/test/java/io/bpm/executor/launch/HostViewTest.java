@@ -71,6 +71,24 @@ class HostViewTest {
         assertEquals(0, openDescriptorsBelow(dir), "no descriptor of the directory is left open");
     }
 
+    /**
+     * The mount holding a path, by statx's mount-root attribute, is the one /proc/self/mountinfo
+     * names: for a temporary directory, a kernel file system, a mount point itself, the root, and
+     * a path not made yet (its nearest existing ancestor's mount).
+     */
+    @org.junit.jupiter.api.Test
+    void theMountPointOfAPathIsTheMountTablesAnswer() throws IOException {
+        assertTrue(HostView.Real.mountRoot("/") >= 0, "this kernel's statx says whether a path is a mount's root (Linux 5.8)");
+        assertEquals(1, HostView.Real.mountRoot("/proc"));
+        assertEquals(0, HostView.Real.mountRoot("/proc/sys"), "/proc/sys is a directory of /proc (unless mounted over)");
+        for (String p : new String[] {dir.toString(), "/proc/sys/kernel", "/proc", "/", "/sys/fs/cgroup", "/dev/null", "/etc/passwd"}) {
+            String real = Path.of(p).toRealPath().toString();
+            assertEquals(HostView.Real.fromMountTable(real), HostView.real().mountPointOf(p), p);
+        }
+        assertEquals(HostView.real().mountPointOf(dir.toString()), HostView.real().mountPointOf(dir.resolve("not/made/yet").toString()));
+        assertEquals("/proc", HostView.real().mountPointOf("/proc/sys/kernel"));
+    }
+
     /** This process's descriptors on paths below {@code d}. */
     private static long openDescriptorsBelow(Path d) throws IOException {
         long n = 0;
