@@ -7,20 +7,18 @@ import io.bpm.executor.plan.Step.OpenLog;
 import io.bpm.executor.plan.Step.RequireDir;
 import io.bpm.executor.plan.Step.ShareVolume;
 import io.bpm.executor.plan.Step.VolumeDir;
+import io.bpm.executor.sys.Linux;
+import io.bpm.executor.sys.Nr;
+import io.bpm.executor.sys.Struct;
+import io.bpm.executor.sys.Sys;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.SeekableByteChannel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.util.Set;
 import java.util.function.IntConsumer;
 
 /**
@@ -53,15 +51,10 @@ import java.util.function.IntConsumer;
  *       point (bpm ignores that failure, §10 item 7).</li>
  * </ul>
  *
- * <p>The log channels are not chowned through their own descriptor (NIO has no fchown): the file
- * is chowned through a second O_NOFOLLOW open of the same name in the same open directory. A job
- * could only swap in a hard link in between, which fs.protected_hardlinks limits to files it
- * could already write.
+ * <p>Every call is a raw system call through the sys layer on descriptors {@link SafeDirs} opened;
+ * a log file is chowned through its own descriptor.
  */
 public final class HostPreparation {
-
-    private static final Set<OpenOption> APPEND = Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
-            StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS);
 
     private final BoundPlan plan;
     private final Mounter mounter;
@@ -81,19 +74,12 @@ public final class HostPreparation {
         this.beforeStep = beforeStep;
     }
 
-    /** The process's log files, open for appending; the launcher dup2s them onto fds 1 and 2. */
-    public record Logs(FileChannel stdout, FileChannel stderr) implements AutoCloseable {
+    /** The process's log files, open for appending (O_CLOEXEC descriptors); closing closes both. */
+    public record Logs(int stdout, int stderr) implements AutoCloseable {
         @Override
-        public void close() throws IOException {
-            try {
-                if (stdout != null) {
-                    stdout.close();
-                }
-            } finally {
-                if (stderr != null) {
-                    stderr.close();
-                }
-            }
+        public void close() {
+            Sys.raw(Nr.CLOSE, stdout);
+            Sys.raw(Nr.CLOSE, stderr);
         }
     }
 
@@ -104,8 +90,8 @@ public final class HostPreparation {
     public Logs apply() throws PreparationException {
         String stdoutPath = plan.log(LogStream.STDOUT);
         String stderrPath = plan.log(LogStream.STDERR);
-        FileChannel out = null;
-        FileChannel err = null;
+        int out = -1;
+        int err = -1;
         boolean done = false;
         try {
             int n = 0;
@@ -123,18 +109,18 @@ public final class HostPreparation {
                 } else if (s instanceof RequireDir r) {
                     requireDir(r);
                 } else if (s instanceof OpenLog o) {
-                    FileChannel ch = openLog(o, o.path(), o.mode(), plan.ownerUid(o.owner()), plan.ownerGid(o.owner()));
-                    if (o.path().equals(stdoutPath) && out == null) {
-                        out = ch;
-                    } else if (o.path().equals(stderrPath) && err == null) {
-                        err = ch;
+                    int fd = openLog(o, o.path(), o.mode(), plan.ownerUid(o.owner()), plan.ownerGid(o.owner()));
+                    if (o.path().equals(stdoutPath) && out < 0) {
+                        out = fd;
+                    } else if (o.path().equals(stderrPath) && err < 0) {
+                        err = fd;
                     } else {
-                        ch.close();
+                        Sys.raw(Nr.CLOSE, fd);
                         throw new PreparationException(o, "open-log " + o.path() + " is neither the stdout nor the stderr log", null);
                     }
                 }
             }
-            if (out == null || err == null) {
+            if (out < 0 || err < 0) {
                 throw new IllegalStateException("the plan does not open both the stdout and the stderr log");
             }
             done = true;
@@ -145,8 +131,8 @@ public final class HostPreparation {
             throw new PreparationException(plan.steps().getFirst(), describe(e), e);
         } finally {
             if (!done) {
-                closeQuietly(out);
-                closeQuietly(err);
+                if (out >= 0) Sys.raw(Nr.CLOSE, out);
+                if (err >= 0) Sys.raw(Nr.CLOSE, err);
             }
         }
     }
@@ -164,11 +150,10 @@ public final class HostPreparation {
 
     private void makeDir(Step step, String path, int mode, int uid, int gid) throws PreparationException {
         try (SafeDirs.Opened dir = dirs.open(path, true)) {
-            PosixFileAttributeView view = dir.view();
             if (dir.created()) {
-                view.setPermissions(SafeDirs.permissions(mode));
+                dir.chmod(mode);
             }
-            SafeDirs.chown(view, uid, gid);
+            dir.chown(uid, gid);
         } catch (IOException e) {
             throw new PreparationException(step, "cannot create directory " + path + ": " + describe(e), e);
         }
@@ -181,26 +166,23 @@ public final class HostPreparation {
         int uid = plan.ownerUid(v.owner());
         int gid = plan.ownerGid(v.owner());
         try (SafeDirs.Opened parent = dirs.open(SafeDirs.parentOf(path), true)) {
-            Path name = Path.of(SafeDirs.nameOf(path));
-            PosixFileAttributes a = SafeDirs.lstat(parent.dir(), name);
+            String name = SafeDirs.nameOf(path);
+            SafeDirs.Stat a = parent.lstat(name);
             boolean follow = false;
             if (a != null && a.isSymbolicLink()) {
-                dirs.checkFollow(parent.dir(), parent.path(), path);
+                dirs.checkFollow(parent.fd(), parent.path(), path);
                 follow = true;
-                a = parent.dir().getFileAttributeView(name, PosixFileAttributeView.class).readAttributes();
+                a = parent.stat(name);
             }
             if (a == null || a.isDirectory()) {
                 // missing or a directory: made (if missing), chmodded and chowned through its descriptor
                 try (SafeDirs.Opened dir = dirs.open(path, true)) {
-                    dir.view().setPermissions(SafeDirs.permissions(v.mode()));
-                    SafeDirs.chown(dir.view(), uid, gid);
+                    dir.chmod(v.mode());
+                    dir.chown(uid, gid);
                 }
             } else if (a.isRegularFile()) {
                 // a file volume is only chowned (bpm compares the mode of directories only)
-                PosixFileAttributeView view = follow
-                        ? parent.dir().getFileAttributeView(name, PosixFileAttributeView.class)
-                        : parent.dir().getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-                SafeDirs.chown(view, uid, gid);
+                parent.chownAt(name, uid, gid, follow);
             } else {
                 throw new PreparationException(v, "refusing to prepare volume " + path
                         + ": it is neither a directory nor a regular file", null);
@@ -219,13 +201,13 @@ public final class HostPreparation {
         try (LifecycleLock lock = LifecycleLock.acquire(Path.of(v.lock()))) {
             // walk it like any volume: it must exist, and no planted symlink may lead elsewhere
             try (SafeDirs.Opened parent = dirs.open(SafeDirs.parentOf(path), false)) {
-                PosixFileAttributes a = SafeDirs.lstat(parent.dir(), Path.of(SafeDirs.nameOf(path)));
+                SafeDirs.Stat a = parent.lstat(SafeDirs.nameOf(path));
                 if (a == null) {
                     throw new PreparationException(v, "cannot share " + path
                             + ": it does not exist (a shared volume must exist before the job starts)", null);
                 }
                 if (a.isSymbolicLink()) {
-                    dirs.checkFollow(parent.dir(), parent.path(), path);
+                    dirs.checkFollow(parent.fd(), parent.path(), path);
                 }
             } catch (NoSuchFileException e) {
                 throw new PreparationException(v, "cannot share " + path + ": " + describe(e)
@@ -272,48 +254,68 @@ public final class HostPreparation {
 
     /**
      * Opens a log file for appending as bpm does (§5.5), refusing a symlink. Public for bpm.log,
-     * which start, stop and run open before taking the lock.
+     * which start, stop and run open before taking the lock. The caller closes the descriptor.
      */
-    public FileChannel openLog(String path, int mode, int uid, int gid) throws PreparationException {
+    public int openLog(String path, int mode, int uid, int gid) throws PreparationException {
         return openLog(new OpenLog(path, mode, uid == 0 ? Step.Owner.ROOT : Step.Owner.VCAP,
                 io.bpm.executor.plan.Provenance.DEFAULT), path, mode, uid, gid);
     }
 
-    private FileChannel openLog(Step step, String path, int mode, int uid, int gid) throws PreparationException {
+    /**
+     * O_WRONLY|O_APPEND|O_CREAT|O_NOFOLLOW in the open parent, O_NONBLOCK so that a FIFO swapped
+     * in after the check cannot block the start (and checked to be a regular file once open),
+     * then chowned through the descriptor.
+     */
+    private int openLog(Step step, String path, int mode, int uid, int gid) throws PreparationException {
         try (SafeDirs.Opened parent = dirs.open(SafeDirs.parentOf(path), false)) {
-            Path name = Path.of(SafeDirs.nameOf(path));
-            PosixFileAttributes a = SafeDirs.lstat(parent.dir(), name);
+            String name = SafeDirs.nameOf(path);
+            SafeDirs.Stat a = parent.lstat(name);
             if (a != null && a.isSymbolicLink()) {
                 throw refuseSymlink(step, path, null);
             }
             if (a != null && !a.isRegularFile()) {
                 throw new PreparationException(step, "refusing to open " + path + ": it is not a regular file", null);
             }
-            SeekableByteChannel opened;
+            int fd;
             try {
-                opened = parent.dir().newByteChannel(name, APPEND, SafeDirs.attribute(mode));
+                fd = parent.openAt(name, Linux.O_WRONLY | Linux.O_APPEND | Linux.O_CREAT | Linux.O_NONBLOCK | Linux.O_NOCTTY, mode);
             } catch (IOException e) {
-                PosixFileAttributes now = SafeDirs.lstat(parent.dir(), name);
+                SafeDirs.Stat now = parent.lstat(name);
                 if (now != null && now.isSymbolicLink()) {
                     throw refuseSymlink(step, path, e);
                 }
                 throw e;
             }
-            FileChannel ch = (FileChannel) opened;
             try {
-                SafeDirs.chown(parent.dir().getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS),
-                        uid, gid);
+                if (!regularFile(fd)) {
+                    throw new PreparationException(step, "refusing to open " + path + ": it is not a regular file", null);
+                }
+                SafeDirs.check(Sys.raw(Nr.FCHOWN, fd, uid, gid), path);
+            } catch (PreparationException | RuntimeException e) {
+                Sys.raw(Nr.CLOSE, fd);
+                throw e;
             } catch (IOException e) {
-                ch.close();
+                Sys.raw(Nr.CLOSE, fd);
                 throw new PreparationException(step, "chown " + path + ": " + describe(e), e);
             }
-            return ch;
+            return fd;
         } catch (PreparationException e) {
             throw e;
         } catch (IOException e) {
             throw new PreparationException(step, "cannot open log " + path + ": " + describe(e), e);
         }
     }
+
+    /** Whether an open descriptor is a regular file (fstat). */
+    private static boolean regularFile(int fd) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(144, 8);                 // struct stat (x86-64)
+            SafeDirs.check(Sys.raw(NR_FSTAT, fd, st.address()), "/proc/self/fd/" + fd);
+            return (Struct.getInt(st, 24) & 0170000) == 0100000;   // st_mode
+        }
+    }
+
+    private static final int NR_FSTAT = 5;
 
     private static PreparationException refuseSymlink(Step step, String path, IOException cause) {
         return new PreparationException(step, "refusing to open symlink at " + path
@@ -341,15 +343,5 @@ public final class HostPreparation {
             return file == null ? reason : file + ": " + reason;
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // nothing to do: this is cleanup after another failure
-            }
-        }
     }
 }

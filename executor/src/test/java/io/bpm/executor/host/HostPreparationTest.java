@@ -18,9 +18,10 @@ import io.bpm.executor.plan.Step.RequireDir;
 import io.bpm.executor.plan.Step.ShareVolume;
 import io.bpm.executor.plan.Step.User;
 import io.bpm.executor.plan.Step.VolumeDir;
+import io.bpm.executor.sys.Struct;
+import io.bpm.executor.sys.Sys;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -99,7 +100,7 @@ class HostPreparationTest {
     @Test
     void createsTheJobDirectoriesWithBpmsModesAndOwners() throws Exception {
         try (HostPreparation.Logs logs = apply(prep(false, false, List.of()))) {
-            assertTrue(logs.stdout().isOpen() && logs.stderr().isOpen());
+            assertTrue(open(logs.stdout()) && open(logs.stderr()), "both logs are open");
         }
         assertDir("sys/run/bpm/web", 0700, 0, 0);
         assertDir("sys/log/web", 0750, UID, GID);
@@ -263,9 +264,9 @@ class HostPreparationTest {
         Files.writeString(log, "before\n");
         Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-r-----"));
         try (HostPreparation.Logs logs = apply(prep(false, false, List.of()))) {
-            logs.stdout().position(0); // O_APPEND writes at the end whatever the position
-            logs.stdout().write(ByteBuffer.wrap("after\n".getBytes(StandardCharsets.UTF_8)));
-            logs.stderr().write(ByteBuffer.wrap("err\n".getBytes(StandardCharsets.UTF_8)));
+            Sys.raw(NR_LSEEK, logs.stdout(), 0, 0); // O_APPEND writes at the end whatever the position
+            write(logs.stdout(), "after\n");
+            write(logs.stderr(), "err\n");
         }
         assertEquals("before\nafter\n", Files.readString(log));
         assertEquals("err\n", Files.readString(root.resolve("sys/log/web/web.stderr.log")));
@@ -285,8 +286,11 @@ class HostPreparationTest {
     void bpmLogCanBeOpenedBeforeThePlanIsApplied() throws Exception {
         HostPreparation h = new HostPreparation(bound(prep(false, false, List.of())), new RecordingMounter());
         h.makeDir(root + "/sys/log/web", 0750, UID, GID);
-        try (FileChannel ch = h.openLog(root + "/sys/log/web/bpm.log", 0600, UID, GID)) {
-            ch.write(ByteBuffer.wrap("{}\n".getBytes(StandardCharsets.UTF_8)));
+        int fd = h.openLog(root + "/sys/log/web/bpm.log", 0600, UID, GID);
+        try {
+            write(fd, "{}\n");
+        } finally {
+            Sys.close(fd);
         }
         assertDir("sys/log/web", 0750, UID, GID);
         assertFile("sys/log/web/bpm.log", 0600, UID, GID);
@@ -405,7 +409,49 @@ class HostPreparationTest {
         assertEquals(4242, SafeDirs.id(Files.getOwner(f)), "the JDK's principals hash to their id");
     }
 
+    // ---- the walk alone (kernels without openat2, which SafeDirs otherwise tries first) ----------------
+
+    @Test
+    void withoutOpenat2TheWalkMakesAndRefusesTheSame() throws Exception {
+        SafeDirs.openat2 = false;
+        try {
+            createsTheJobDirectoriesWithBpmsModesAndOwners();
+            root = Files.createTempDirectory(root, "walk");
+            anExistingDirectoryKeepsItsModeButIsChownedEveryTime();
+            root = Files.createTempDirectory(root, "walk");
+            aFileWhereADirectoryBelongsIsAnError();
+        } finally {
+            SafeDirs.openat2 = true;
+        }
+    }
+
+    @Test
+    void withoutOpenat2RootsSymlinksAreFollowedAndPlantedOnesRefused() throws Exception {
+        SafeDirs.openat2 = false;
+        try {
+            rootsOwnSymlinksAreFollowed();
+            root = Files.createTempDirectory(root, "walk");
+            aSymlinkPlantedAboveTheLeafIsRefused();
+        } finally {
+            SafeDirs.openat2 = true;
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
+
+    private static final int NR_LSEEK = 8;
+
+    private static void write(int fd, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        try (Arena a = Arena.ofConfined()) {
+            Sys.writeFully(fd, Struct.cString(a, bytes), bytes.length);
+        }
+    }
+
+    /** Whether a descriptor is open (fcntl F_GETFD). */
+    private static boolean open(int fd) {
+        return fd >= 0 && Sys.raw(72, fd, 1) >= 0;
+    }
 
     static VolumeDir volume(String path) {
         return new VolumeDir(path, 0700, Owner.VCAP, Provenance.at("bpm.yml", 12, 5, "additional_volumes[0]"));
