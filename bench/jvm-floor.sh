@@ -2,8 +2,9 @@
 # floor of a bpm command, to time in the same run as bpm. It is what any bpm written in Java pays
 # before doing anything: `java` with bin/bpm's flags and an AOT cache trained with them, running
 # a main (io.bpm.bench.FloorMain, alone in bench/target/bpm-bench-floor.jar) that makes one FFM
-# downcall of bpm's own shape (libc's syscall, getpid) and exits. bin/bpm's bash wrapper (a few
-# ms) is not part of it.
+# downcall of bpm's own shape (libc's syscall, getpid) and exits, named with -cp and its class as
+# bin/bpm names bpm's (-jar would open the jar first). bin/bpm's bash wrapper (a few ms) is not
+# part of it.
 
 jvm_floor_jar="$(pwd -P)/bench/target/bpm-bench-floor.jar"
 
@@ -22,11 +23,11 @@ jvm_floor_train() {
   rm -f "$dir/floor.aot"
   t0=${EPOCHREALTIME/./}
   if LC_CTYPE=C.UTF-8 "$java" "${bpm_jvm_flags[@]}" -XX:AOTMode=record "-XX:AOTConfiguration=$dir/floor.aotconf" \
-       -jar "$jvm_floor_jar" >>"$dir/train.log" 2>&1 &&
+       -cp "$jvm_floor_jar" io.bpm.bench.FloorMain >>"$dir/train.log" 2>&1 &&
      LC_CTYPE=C.UTF-8 "$java" "${bpm_jvm_flags[@]}" -XX:AOTMode=create "-XX:AOTConfiguration=$dir/floor.aotconf" \
-       "-XX:AOTCache=$dir/floor.aot" -jar "$jvm_floor_jar" >>"$dir/train.log" 2>&1 &&
+       "-XX:AOTCache=$dir/floor.aot" -cp "$jvm_floor_jar" io.bpm.bench.FloorMain >>"$dir/train.log" 2>&1 &&
      LC_CTYPE=C.UTF-8 "$java" "${bpm_jvm_flags[@]}" -XX:AOTMode=on "-XX:AOTCache=$dir/floor.aot" \
-       -jar "$jvm_floor_jar" >>"$dir/train.log" 2>&1; then
+       -cp "$jvm_floor_jar" io.bpm.bench.FloorMain >>"$dir/train.log" 2>&1; then
     t1=${EPOCHREALTIME/./}
     echo "JVM floor: $jvm_floor_jar with bin/bpm's flags, AOT cache $(( $(stat -c %s "$dir/floor.aot") / 1048576 )) MiB trained in $(( (t1 - t0) / 1000 )) ms"
     rm -f "$dir/floor.aotconf"
@@ -45,5 +46,5 @@ jvm_floor_command() {
   jvm_floor=()
   [ -f "$1/floor.aot" ] || return 0
   jvm_floor=("$JAVA_HOME/bin/java" "${bpm_jvm_flags[@]}" "${bpm_monit_flags[@]}" -Xlog:disable -Xlog:all=warning:stderr
-    "-XX:AOTCache=$1/floor.aot" -Xlog:aot*=off:stderr -Xlog:cds*=off:stderr -jar "$jvm_floor_jar")
+    "-XX:AOTCache=$1/floor.aot" -Xlog:aot*=off:stderr -Xlog:cds*=off:stderr -cp "$jvm_floor_jar" io.bpm.bench.FloorMain)
 }
