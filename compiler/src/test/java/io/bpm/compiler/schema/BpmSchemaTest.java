@@ -49,6 +49,31 @@ class BpmSchemaTest {
         if (defs != null) defs.fields().forEachRemaining(e -> walk(e.getValue(), "/$defs/" + e.getKey(), problems));
     }
 
+    /**
+     * BpmSchema validates with a draft 2020-12 dialect that has no formats (building networknt's
+     * costs a compiling start 8 ms): a format keyword in the schema would silently validate
+     * nothing, so none may be there.
+     */
+    @Test
+    void theSchemaUsesNoFormatKeyword() {
+        List<String> formats = new ArrayList<>();
+        findFormats(BpmSchema.get().root(), "", formats);
+        assertEquals(List.of(), formats, "format keywords, which BpmSchema's dialect does not check");
+    }
+
+    private static void findFormats(JsonNode n, String at, List<String> found) {
+        if (n.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+                var e = it.next();
+                // a key of "properties" is a property's name; anywhere else "format" is the keyword
+                if (e.getKey().equals("format") && e.getValue().isTextual() && !at.endsWith("/properties")) found.add(at);
+                findFormats(e.getValue(), at + "/" + e.getKey(), found);
+            }
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) findFormats(n.get(i), at + "/" + i, found);
+        }
+    }
+
     @Test
     void kindsComeFromTheSchema() {
         BpmSchema s = BpmSchema.get();
