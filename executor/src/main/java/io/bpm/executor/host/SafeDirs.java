@@ -207,22 +207,10 @@ final class SafeDirs {
      * not a directory: the walk then looks at each component, and says what is wrong where).
      */
     private static int openBeneath(int dir, List<String> names, int from) {
-        if (!openat2) return -1;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment how = a.allocate(24, 8);   // struct open_how {u64 flags, mode, resolve}
-            Struct.putLong(how, 0, Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
-            Struct.putLong(how, 8, 0);
-            Struct.putLong(how, 16, RESOLVE_NO_SYMLINKS);
-            String rest = String.join("/", names.subList(from, names.size()));
-            long r = Sys.raw(Nr.OPENAT2, dir, Struct.cString(a, rest).address(), how.address(), 24);
-            if (r == -Errno.ENOSYS) openat2 = false;
-            return r < 0 ? -1 : (int) r;
-        }
+        long r = Sys.openat2(dir, String.join("/", names.subList(from, names.size())),
+                Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC, Linux.RESOLVE_NO_SYMLINKS);
+        return r < 0 ? -1 : (int) r;
     }
-
-    /** Whether this kernel has openat2; false after its first ENOSYS (or for a test of the walk alone). */
-    static volatile boolean openat2 = true;
-    private static final long RESOLVE_NO_SYMLINKS = 0x04;
 
     private int descend(int cur, String name, Stat a, String parent, String here) throws IOException {
         if (a == null) {

@@ -226,7 +226,7 @@ public interface HostView {
             List<String> below = all.subList(HostPath.components(dir).size(), all.size());
             int fd = Sys.open(dir, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
             try (Arena a = Arena.ofConfined()) {
-                long beneath = openBeneath(a, fd, below);
+                long beneath = openBeneath(fd, below);
                 if (beneath >= 0) {
                     Sys.raw(Nr.CLOSE, fd);
                     fd = (int) beneath;
@@ -253,20 +253,10 @@ public interface HostView {
          * calls fewer per component than {@link #walk}. The descriptor, or -1 when this kernel has
          * no openat2 (Linux 5.6) or the call failed: the walk then finds out where, and says so.
          */
-        private static long openBeneath(Arena a, int dir, List<String> below) {
-            if (!openat2) return -1;
-            MemorySegment how = a.allocate(24, 8);   // struct open_how {u64 flags, mode, resolve}
-            Struct.putLong(how, 0, Linux.O_PATH | Linux.O_CLOEXEC);
-            Struct.putLong(how, 8, 0);
-            Struct.putLong(how, 16, RESOLVE_NO_SYMLINKS);
-            long r = Sys.raw(Nr.OPENAT2, dir, Struct.cString(a, String.join("/", below)).address(), how.address(), 24);
-            if (r == -Errno.ENOSYS) openat2 = false;
+        private static long openBeneath(int dir, List<String> below) {
+            long r = Sys.openat2(dir, String.join("/", below), Linux.O_PATH | Linux.O_CLOEXEC, Linux.RESOLVE_NO_SYMLINKS);
             return r < 0 ? -1 : r;
         }
-
-        /** Whether this kernel has openat2; false after its first ENOSYS (or for a test of the walk). */
-        static volatile boolean openat2 = true;
-        private static final long RESOLVE_NO_SYMLINKS = 0x04;
 
         /**
          * Each of {@code below} opened in turn from {@code fd} with {@code openat(O_PATH|O_NOFOLLOW)}

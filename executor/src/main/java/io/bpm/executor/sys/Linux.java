@@ -64,6 +64,8 @@ public final class Linux {
     public static final int O_CLOEXEC = 0x80000;
     public static final int O_PATH = 0x200000;
     public static final int AT_FDCWD = -100;
+    /** openat2's resolve flag: no symlink on the way or at the end (ELOOP). */
+    public static final long RESOLVE_NO_SYMLINKS = 0x04;
     public static final int CLOSE_RANGE_UNSHARE = 2;
     public static final int CLOSE_RANGE_CLOEXEC = 4;
 

@@ -174,6 +174,30 @@ public final class Sys {
         return (int) syscall(Nr.GETEUID);
     }
 
+    /**
+     * Whether {@link #openat2} asks the kernel: false once it answered ENOSYS (openat2 is Linux
+     * 5.6), or while a test makes its callers take their fallback.
+     */
+    public static volatile boolean openat2 = true;
+
+    /**
+     * openat2(dirfd, path, {flags, mode 0, resolve}): the descriptor or -errno, -ENOSYS without a
+     * call once the kernel has none ({@link #openat2} false). Its callers fall back to walking
+     * the path a component at a time.
+     */
+    public static long openat2(int dirfd, String path, long flags, long resolve) {
+        if (!openat2) return -Errno.ENOSYS;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment how = a.allocate(24, 8);   // struct open_how {u64 flags, mode, resolve}
+            Struct.putLong(how, 0, flags);
+            Struct.putLong(how, 8, 0);
+            Struct.putLong(how, 16, resolve);
+            long r = raw(Nr.OPENAT2, dirfd, Struct.cString(a, path).address(), how.address(), 24);
+            if (r == -Errno.ENOSYS) openat2 = false;
+            return r;
+        }
+    }
+
     /** openat(AT_FDCWD, path, flags, mode); the exception message carries the path. */
     public static int open(String path, int flags, int mode) {
         try (Arena a = Arena.ofConfined()) {

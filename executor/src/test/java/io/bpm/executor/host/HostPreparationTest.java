@@ -413,7 +413,7 @@ class HostPreparationTest {
 
     @Test
     void withoutOpenat2TheWalkMakesAndRefusesTheSame() throws Exception {
-        SafeDirs.openat2 = false;
+        Sys.openat2 = false;
         try {
             createsTheJobDirectoriesWithBpmsModesAndOwners();
             root = Files.createTempDirectory(root, "walk");
@@ -421,19 +421,19 @@ class HostPreparationTest {
             root = Files.createTempDirectory(root, "walk");
             aFileWhereADirectoryBelongsIsAnError();
         } finally {
-            SafeDirs.openat2 = true;
+            Sys.openat2 = true;
         }
     }
 
     @Test
     void withoutOpenat2RootsSymlinksAreFollowedAndPlantedOnesRefused() throws Exception {
-        SafeDirs.openat2 = false;
+        Sys.openat2 = false;
         try {
             rootsOwnSymlinksAreFollowed();
             root = Files.createTempDirectory(root, "walk");
             aSymlinkPlantedAboveTheLeafIsRefused();
         } finally {
-            SafeDirs.openat2 = true;
+            Sys.openat2 = true;
         }
     }
 

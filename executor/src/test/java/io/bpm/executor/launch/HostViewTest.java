@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bpm.executor.sys.Errno;
+import io.bpm.executor.sys.Sys;
 import io.bpm.executor.sys.SysException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class HostViewTest {
 
     @AfterEach
     void clean() throws IOException {
-        HostView.Real.openat2 = true;
+        Sys.openat2 = true;
         if (dir == null) return;
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
@@ -45,7 +46,7 @@ class HostViewTest {
     @ParameterizedTest(name = "openat2 {0}")
     @ValueSource(booleans = {true, false})
     void aSourceBelowTheDirectoryIsClonedAndASymlinkOnTheWayIsRefused(boolean openat2) throws IOException {
-        HostView.Real.openat2 = openat2;
+        Sys.openat2 = openat2;
         Path source = Files.createDirectories(dir.resolve("job/a/b"));
         Files.writeString(source.resolve("f"), "x");
         int fd = HostView.real().openSource(dir.toString(), source.toString(), false);
