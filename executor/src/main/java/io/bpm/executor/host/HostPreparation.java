@@ -9,11 +9,8 @@ import io.bpm.executor.plan.Step.ShareVolume;
 import io.bpm.executor.plan.Step.VolumeDir;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
-import io.bpm.executor.sys.Struct;
 import io.bpm.executor.sys.Sys;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -287,7 +284,7 @@ public final class HostPreparation {
                 throw e;
             }
             try {
-                if (!regularFile(fd)) {
+                if (!SafeDirs.fstat(fd, path).isRegularFile()) {
                     throw new PreparationException(step, "refusing to open " + path + ": it is not a regular file", null);
                 }
                 SafeDirs.check(Sys.raw(Nr.FCHOWN, fd, uid, gid), path);
@@ -305,17 +302,6 @@ public final class HostPreparation {
             throw new PreparationException(step, "cannot open log " + path + ": " + describe(e), e);
         }
     }
-
-    /** Whether an open descriptor is a regular file (fstat). */
-    private static boolean regularFile(int fd) throws IOException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(144, 8);                 // struct stat (x86-64)
-            SafeDirs.check(Sys.raw(NR_FSTAT, fd, st.address()), "/proc/self/fd/" + fd);
-            return (Struct.getInt(st, 24) & 0170000) == 0100000;   // st_mode
-        }
-    }
-
-    private static final int NR_FSTAT = 5;
 
     private static PreparationException refuseSymlink(Step step, String path, IOException cause) {
         return new PreparationException(step, "refusing to open symlink at " + path

@@ -165,7 +165,6 @@ final class SafeDirs {
                     if (rest >= 0) {
                         Sys.raw(Nr.CLOSE, cur);
                         cur = rest;
-                        created = false;
                         break;
                     }
                 }
@@ -277,11 +276,18 @@ final class SafeDirs {
                         + ", where a job could have planted it");
             }
         }
-        Stat p = stat(dir, "", parent, AT_EMPTY_PATH);
-        if (p == null || p.uid() != 0 || (p.mode() & 022) != 0) {
+        Stat p = fstat(dir, parent);
+        if (p.uid() != 0 || (p.mode() & 022) != 0) {
             throw new IOException("refusing to follow the symlink at " + here + ": its directory " + parent
                     + " is not owned by root or is writable by others, so someone other than root could have planted it");
         }
+    }
+
+    /** What an open descriptor is (newfstatat with AT_EMPTY_PATH); {@code path} names it in an error. */
+    static Stat fstat(int fd, String path) throws IOException {
+        Stat st = stat(fd, "", path, AT_EMPTY_PATH);
+        if (st == null) throw new NoSuchFileException(path);   // an open descriptor: not expected
+        return st;
     }
 
     /** What is at a name in an open directory, not following a symlink; null if nothing. */
