@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -411,30 +412,27 @@ class HostPreparationTest {
 
     // ---- the walk alone (kernels without openat2, which SafeDirs otherwise tries first) ----------------
 
+    @AfterEach
+    void openat2Again() {
+        Sys.openat2 = true;
+    }
+
     @Test
     void withoutOpenat2TheWalkMakesAndRefusesTheSame() throws Exception {
         Sys.openat2 = false;
-        try {
-            createsTheJobDirectoriesWithBpmsModesAndOwners();
-            root = Files.createTempDirectory(root, "walk");
-            anExistingDirectoryKeepsItsModeButIsChownedEveryTime();
-            root = Files.createTempDirectory(root, "walk");
-            aFileWhereADirectoryBelongsIsAnError();
-        } finally {
-            Sys.openat2 = true;
-        }
+        createsTheJobDirectoriesWithBpmsModesAndOwners();
+        root = Files.createTempDirectory(root, "walk");
+        anExistingDirectoryKeepsItsModeButIsChownedEveryTime();
+        root = Files.createTempDirectory(root, "walk");
+        aFileWhereADirectoryBelongsIsAnError();
     }
 
     @Test
     void withoutOpenat2RootsSymlinksAreFollowedAndPlantedOnesRefused() throws Exception {
         Sys.openat2 = false;
-        try {
-            rootsOwnSymlinksAreFollowed();
-            root = Files.createTempDirectory(root, "walk");
-            aSymlinkPlantedAboveTheLeafIsRefused();
-        } finally {
-            Sys.openat2 = true;
-        }
+        rootsOwnSymlinksAreFollowed();
+        root = Files.createTempDirectory(root, "walk");
+        aSymlinkPlantedAboveTheLeafIsRefused();
     }
 
     // ---- helpers ------------------------------------------------------------------------------------
