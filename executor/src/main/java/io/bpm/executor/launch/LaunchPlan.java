@@ -83,32 +83,95 @@ public final class LaunchPlan {
      * @param output       the child's stdout and stderr; null: the plan's log files (bpm start)
      * @param cgroups      this host's cgroup layout, as the caller read it already (a start reads
      *                     /proc/self/mountinfo once for it); null: read it for the launch
+     * @param prepared     the plan's {@link Prepared} parts made ahead, used when they are for the
+     *                     same plan, host facts and seccomp compiler; null: made here
      */
     public record Options(String cgroupParent, SeccompFilter seccomp, Mounter mounter, HostView host, PreStart preStart,
-                          Output output, Fault fault, Cgroups cgroups) {
+                          Output output, Fault fault, Cgroups cgroups, Prepared prepared) {
         public static Options defaults(SeccompFilter seccomp) {
-            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null, null, Fault.NONE, null);
+            return new Options(null, seccomp, SysMounter.INSTANCE, HostView.real(), null, null, Fault.NONE, null, null);
         }
 
         public Options withCgroupParent(String parent) {
-            return new Options(parent, seccomp, mounter, host, preStart, output, fault, cgroups);
+            return new Options(parent, seccomp, mounter, host, preStart, output, fault, cgroups, prepared);
         }
 
         public Options withPreStart(PreStart hook) {
-            return new Options(cgroupParent, seccomp, mounter, host, hook, output, fault, cgroups);
+            return new Options(cgroupParent, seccomp, mounter, host, hook, output, fault, cgroups, prepared);
         }
 
         public Options withOutput(Output out) {
-            return new Options(cgroupParent, seccomp, mounter, host, preStart, out, fault, cgroups);
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, out, fault, cgroups, prepared);
         }
 
         public Options withFault(Fault f) {
-            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, f, cgroups);
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, f, cgroups, prepared);
         }
 
         public Options withCgroups(Cgroups layout) {
-            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, fault, layout);
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, fault, layout, prepared);
         }
+
+        public Options withPrepared(Prepared made) {
+            return new Options(cgroupParent, seccomp, mounter, host, preStart, output, fault, cgroups, made);
+        }
+    }
+
+    /**
+     * What a launch computes from the plan, the host facts and the seccomp compiler alone, without
+     * a system call: the bound plan and the seccomp program. A start makes it before its lifecycle
+     * lock, while its main thread would otherwise only wait for the FFM handle (EarlyPlan), which
+     * takes the binding and the seccomp profile's tables off the path after the lock.
+     */
+    public static final class Prepared {
+        private final VerifiedPlan plan;
+        private final HostFacts facts;
+        private final SeccompFilter seccomp;
+        private final BoundPlan bound;
+        private final long[] program;
+
+        private Prepared(VerifiedPlan plan, HostFacts facts, SeccompFilter seccomp, BoundPlan bound, long[] program) {
+            this.plan = plan;
+            this.facts = facts;
+            this.seccomp = seccomp;
+            this.bound = bound;
+            this.program = program;
+        }
+
+        BoundPlan bound() {
+            return bound;
+        }
+
+        long[] program() {
+            return program;
+        }
+
+        /** Whether this was made from exactly these: the same objects, not equal ones. */
+        boolean isFor(VerifiedPlan p, HostFacts f, SeccompFilter s) {
+            return plan == p && facts == f && seccomp == s;
+        }
+    }
+
+    /**
+     * The plan's {@link Prepared} parts.
+     *
+     * @throws LaunchFailure when the plan cannot be bound to these facts or its seccomp profile is unknown
+     */
+    public static Prepared prepare(VerifiedPlan verified, HostFacts facts, SeccompFilter seccomp) throws LaunchFailure {
+        Plan plan = verified.plan();
+        String who = plan.header().job() + "/" + plan.header().process();
+        BoundPlan bound = bind(plan, facts, who);
+        long[] program = null;
+        for (Step s : bound.steps()) {
+            if (s instanceof Seccomp sc && seccomp != null) {
+                try {
+                    program = seccomp.program(sc);
+                } catch (IllegalArgumentException e) {
+                    throw new LaunchFailure(stepLabel(bound, sc), "cannot start " + who + ": " + e.getMessage());
+                }
+            }
+        }
+        return new Prepared(verified, facts, seccomp, bound, program);
     }
 
     /** The phases of a launch, in order, where a {@link Fault} can kill the launching process. */
@@ -194,7 +257,9 @@ public final class LaunchPlan {
         Plan plan = verified.plan();
         String who = plan.header().job() + "/" + plan.header().process();
         long t0 = System.nanoTime();
-        BoundPlan bound = bind(plan, facts, who);
+        Prepared prepared = options.prepared() != null && options.prepared().isFor(verified, facts, options.seccomp())
+                ? options.prepared() : prepare(verified, facts, options.seccomp());
+        BoundPlan bound = prepared.bound;
         long t1 = System.nanoTime();
 
         List<Integer> fds = new ArrayList<>();
@@ -250,16 +315,7 @@ public final class LaunchPlan {
                     procs.add(open(fds, e.joinFile().toString(), Linux.O_WRONLY | Linux.O_CLOEXEC));
                 }
             }
-            long[] program = null;
-            for (Step s : bound.steps()) {
-                if (s instanceof Seccomp sc && options.seccomp() != null) {
-                    try {
-                        program = options.seccomp().program(sc);
-                    } catch (IllegalArgumentException e) {
-                        throw new LaunchFailure(stepLabel(bound, sc), "cannot start " + who + ": " + e.getMessage());
-                    }
-                }
-            }
+            long[] program = prepared.program;
             try (TapeBuilder.Built built = TapeBuilder.build(bound, rootfs.toString(),
                     new TapeBuilder.Fds(stdin, stdout, stderr, procs, into), program, options.host())) {
                 if (options.fault().tapeEntry() >= 0) {

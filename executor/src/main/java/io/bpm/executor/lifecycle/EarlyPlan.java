@@ -1,6 +1,8 @@
 package io.bpm.executor.lifecycle;
 
 import io.bpm.executor.host.EventLog;
+import io.bpm.executor.launch.LaunchFailure;
+import io.bpm.executor.launch.LaunchPlan;
 import io.bpm.executor.plan.PlanCache;
 import io.bpm.executor.plan.VerifiedPlan;
 import java.io.ByteArrayOutputStream;
@@ -24,6 +26,11 @@ import java.util.Optional;
  * a start made those ms earlier; the cache is written under the lock only. A look-up or
  * compile that fails for another reason than bpm.yml's findings (an I/O error) leaves nothing,
  * and the start gets its plan under the lock as it did before, reporting that failure there.
+ *
+ * <p>With the plan, the launch's parts that need no system call are made here too
+ * ({@link LaunchPlan#prepare}: the bound plan and the seccomp program), in the same wait for the
+ * FFM handle. They fail here only as they would under the lock: then nothing is kept, and the
+ * launch makes them again and reports the failure there.
  */
 final class EarlyPlan {
 
@@ -34,9 +41,11 @@ final class EarlyPlan {
     private final EventLog events;
     private final String sha256;
     private final String version;
+    private final LaunchPlan.Prepared prepared;
 
     private EarlyPlan(VerifiedPlan plan, boolean cached, JobProcess.Failed failure, byte[] errors, EventLog events,
-                      String sha256, String version) {
+                      String sha256, String version, LaunchPlan.Prepared prepared) {
+        this.prepared = prepared;
         this.plan = plan;
         this.cached = cached;
         this.failure = failure;
@@ -46,7 +55,7 @@ final class EarlyPlan {
         this.version = version;
     }
 
-    private static final EarlyPlan NONE = new EarlyPlan(null, false, null, null, null, null, null);
+    private static final EarlyPlan NONE = new EarlyPlan(null, false, null, null, null, null, null, null);
 
     /** JOB/PROC's plan before the lock: see the class comment. */
     static EarlyPlan of(JobProcess jp, PlanSupplier compiler, String init) {
@@ -58,7 +67,7 @@ final class EarlyPlan {
             bytes = Files.readAllBytes(yml);
             version = compiler.cacheVersion(init);
             Optional<VerifiedPlan> hit = jp.lookUp(jp.planCache(), yml, bytes, version);
-            if (hit.isPresent()) return new EarlyPlan(hit.get(), true, null, null, null, null, null);
+            if (hit.isPresent()) return new EarlyPlan(hit.get(), true, null, null, null, null, null, prepare(jp, hit.get()));
         } catch (IOException | RuntimeException e) {
             return NONE;
         }
@@ -68,12 +77,26 @@ final class EarlyPlan {
         String sha = PlanCache.sha256(bytes);
         try (PrintStream err = new PrintStream(errors, true, StandardCharsets.UTF_8)) {
             VerifiedPlan compiled = compiler.compile(new PlanSupplier.Request(jp, yml, bytes, init, "start", events, err));
-            return new EarlyPlan(compiled, false, null, errors.toByteArray(), events, sha, version);
+            return new EarlyPlan(compiled, false, null, errors.toByteArray(), events, sha, version, prepare(jp, compiled));
         } catch (JobProcess.Failed f) {
-            return new EarlyPlan(null, false, f, errors.toByteArray(), events, sha, version);
+            return new EarlyPlan(null, false, f, errors.toByteArray(), events, sha, version, null);
         } catch (IOException | RuntimeException e) {
             return NONE;
         }
+    }
+
+    /** The launch's parts made with the plan, or null (see the class comment). */
+    private static LaunchPlan.Prepared prepare(JobProcess jp, VerifiedPlan plan) {
+        try {
+            return LaunchPlan.prepare(plan, jp.facts, JobProcess.SECCOMP);
+        } catch (LaunchFailure | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** What {@link #use} returns was prepared with, or null: {@code LaunchPlan.start} makes it then. */
+    LaunchPlan.Prepared prepared() {
+        return prepared;
     }
 
     /**

@@ -67,7 +67,7 @@ public final class Starter {
                     return; // bpm 1.x's runc runs it: left alone like any running job, until a stop
                 }
                 jp.sweepUnrecorded(log, "start", err);
-                launch(jp, early.use(jp, compiler, init, log, err), store, log, err, fault);
+                launch(jp, early.use(jp, compiler, init, log, err), early.prepared(), store, log, err, fault);
                 log.info("complete");
             } catch (JobProcess.Failed | IOException | RuntimeException e) {
                 log.error("failed-to-start", e instanceof JobProcess.Failed ? e.getMessage() : JobProcess.rootCause(e));
@@ -76,12 +76,12 @@ public final class Starter {
         }
     }
 
-    private static void launch(JobProcess jp, VerifiedPlan plan, StateStore store, EventLog log, PrintStream err,
-                               LaunchPlan.Fault fault) throws IOException, JobProcess.Failed {
+    private static void launch(JobProcess jp, VerifiedPlan plan, LaunchPlan.Prepared prepared, StateStore store, EventLog log,
+                               PrintStream err, LaunchPlan.Fault fault) throws IOException, JobProcess.Failed {
         LaunchPlan.Started started;
         try {
             started = LaunchPlan.start(plan, jp.facts, LaunchPlan.Options.defaults(JobProcess.SECCOMP).withPreStart(HostHook.INSTANCE)
-                    .withFault(fault).withCgroups(jp.cgroupLayout()));
+                    .withFault(fault).withCgroups(jp.cgroupLayout()).withPrepared(prepared));
         } catch (LaunchFailure e) {
             String m = e.getMessage();
             throw new JobProcess.Failed(m.startsWith("cannot start ") ? "failed to start job-process " + m.substring(13) : m);

@@ -392,7 +392,7 @@ class LaunchPlanTest {
         });
         LaunchPlan.Options o = fixture.options();
         return new LaunchPlan.Options(o.cgroupParent(), o.seccomp(), o.mounter(), swapping, o.preStart(), o.output(), o.fault(),
-                o.cgroups());
+                o.cgroups(), o.prepared());
     }
 
     /** The real host view, but {@code swap} runs once when the tape holds every mount. */
