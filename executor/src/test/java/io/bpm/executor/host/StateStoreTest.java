@@ -75,6 +75,33 @@ class StateStoreTest {
     }
 
     @Test
+    void aSymlinkedStateDirectoryIsRefusedAndALooseModeIsTightened() throws IOException {
+        Path real = Files.createDirectories(root.resolve("elsewhere"));
+        Path dir = root.resolve("sys/run/bpm-state/bpm-web");
+        Files.createDirectories(dir.getParent());
+        Files.createSymbolicLink(dir, real);
+        IOException e = assertThrows(IOException.class, () -> store().savePlan("plan"));
+        assertTrue(e.getMessage().contains("it is a symlink"), e.getMessage());
+        assertEquals(List.of(), names(real));
+
+        Files.delete(dir);
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        store().savePlan("plan");
+        assertEquals(0700, mode(dir));
+    }
+
+    @Test
+    void aWriteThatCannotBeRenamedLeavesNoTemporaryFile() throws IOException {
+        StateStore s = store();
+        s.savePlan("plan");
+        Files.createDirectory(s.directory().resolve("state"));   // rename(2) of a file over a directory: EISDIR
+        IOException e = assertThrows(IOException.class, () -> s.saveState(new State(new ProcessIdentity(7, 8, "b"), List.of())));
+        assertTrue(e.getMessage().contains("state"), e.getMessage());
+        assertEquals(List.of("plan", "state"), names(s.directory()));
+    }
+
+    @Test
     void aMalformedStateNamesItsLine() throws IOException {
         StateStore s = store();
         s.savePlan("x");
