@@ -273,12 +273,17 @@ public final class LaunchPlan {
         try {
             Path rootfs = rootfs(facts, plan.header());
             makeRootfs(rootfs);
-            try (HostPreparation.Logs logs = new HostPreparation(bound, options.mounter(), options.fault()).apply()) {
-                // the channels only created and chowned the files: the child needs plain fds
+            HostPreparation.Logs logs;
+            try {
+                logs = new HostPreparation(bound, options.mounter(), options.fault()).apply();
             } catch (PreparationException e) {
                 throw new LaunchFailure(stepLabel(bound, e.step()), "cannot start " + who
                         + ": failed to create system files: " + e.getMessage());
             }
+            // the very files host preparation opened without following a symlink and checked
+            // (closed with the other descriptors below); not opened again by path
+            fds.add(logs.stdout());
+            fds.add(logs.stderr());
             options.fault().at(Phase.PREPARED);
             for (Step s : bound.steps()) {
                 if (s instanceof Hook h) {
@@ -304,8 +309,8 @@ public final class LaunchPlan {
             t3 = System.nanoTime();
 
             int stdin = open(fds, "/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC);
-            int stdout = options.output() != null ? options.output().stdout() : openLog(fds, bound.log(LogStream.STDOUT));
-            int stderr = options.output() != null ? options.output().stderr() : openLog(fds, bound.log(LogStream.STDERR));
+            int stdout = options.output() != null ? options.output().stdout() : blocking(logs.stdout());
+            int stderr = options.output() != null ? options.output().stderr() : blocking(logs.stderr());
             List<Integer> procs = new ArrayList<>();
             int into = -1;   // a cgroup v2 directory the child is born in, else none
             for (JobCgroup.Entrance e : cgroup.entrances()) {
@@ -486,13 +491,12 @@ public final class LaunchPlan {
     }
 
     /**
-     * The log file host preparation just created and chowned, opened again as a plain fd for
-     * the child: O_NOFOLLOW (a symlink swapped in since is refused), O_NONBLOCK so that a FIFO
-     * swapped in cannot block the start, checked to be a regular file, then blocking again.
+     * A log host preparation opened (O_NONBLOCK, so that a FIFO swapped in could not block the
+     * start; it is checked to be a regular file) made blocking again for the job, which writes
+     * it as its stdout or stderr.
      */
-    private static int openLog(List<Integer> fds, String path) throws IOException {
-        int fd = openLog(path);
-        fds.add(fd);
+    private static int blocking(int fd) {
+        Sys.syscall(NR_FCNTL, fd, F_SETFL, Linux.O_APPEND);
         return fd;
     }
 
