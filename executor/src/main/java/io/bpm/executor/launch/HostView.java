@@ -57,21 +57,42 @@ public interface HostView {
     String mountPointOf(String path) throws IOException;
 
     /**
-     * A detached bind mount of {@code path}, an existing directory or file strictly below
-     * {@code dir}, for the child to attach ({@link io.bpm.executor.sys.Tape#moveMount}):
-     * {@code dir} is opened as the kernel resolves it (root's path), each component below it
-     * with {@code openat(O_PATH|O_NOFOLLOW)}, refusing a symlink (ELOOP), and the result cloned
-     * with {@code open_tree(OPEN_TREE_CLONE)} ({@code AT_RECURSIVE} for an rbind). So a job that
-     * swaps a directory it owns for a symlink after the checks cannot redirect the mount: the
-     * child attaches what was resolved here. (Not a mount of {@code /proc/self/fd/N}: the child's
-     * mount(2) refuses a source in the parent's mount namespace with EINVAL.)
+     * {@code path}, an existing directory or file strictly below {@code dir}, opened
+     * {@code O_PATH}: {@code dir} is opened as the kernel resolves it (root's path), each
+     * component below it without following a symlink ({@code openat2} RESOLVE_NO_SYMLINKS, or
+     * {@code openat(O_PATH|O_NOFOLLOW)} one at a time on kernels without it), a symlink refused
+     * (ELOOP) naming the path up to it. So a job that swaps a directory it owns for a symlink
+     * after the checks cannot redirect the mount: {@link #cloneTree} clones what was resolved
+     * here, and the child attaches the clone ({@link io.bpm.executor.sys.Tape#moveMount}). (Not
+     * a mount of {@code /proc/self/fd/N}: the child's mount(2) refuses a source in the parent's
+     * mount namespace with EINVAL.)
      *
-     * @return the {@code open_tree} descriptor (O_CLOEXEC); the caller closes it with {@link #closeSource}
-     * @throws io.bpm.executor.sys.SysException naming the call and the errno
+     * @return the descriptor (O_CLOEXEC); the caller closes it with {@link #closeSource}
+     * @throws io.bpm.executor.sys.SysException naming the call, the path and the errno
      */
-    int openSource(String dir, String path, boolean recursive);
+    int openBelow(String dir, String path);
 
-    /** Closes a descriptor from {@link #openSource}. */
+    /**
+     * A detached bind mount of what {@code fd} (from {@link #openBelow}) names:
+     * {@code open_tree(OPEN_TREE_CLONE)}, {@code AT_RECURSIVE} for an rbind. One per mount: the
+     * child's move_mount attaches it, so a source bound twice is cloned twice from one descriptor.
+     *
+     * @param path names the source in an error
+     * @return the {@code open_tree} descriptor (O_CLOEXEC); the caller closes it with {@link #closeSource}
+     */
+    int cloneTree(int fd, String path, boolean recursive);
+
+    /** {@link #openBelow} and {@link #cloneTree} in one: a detached bind mount of {@code path}. */
+    default int openSource(String dir, String path, boolean recursive) {
+        int below = openBelow(dir, path);
+        try {
+            return cloneTree(below, path, recursive);
+        } finally {
+            closeSource(below);
+        }
+    }
+
+    /** Closes a descriptor from {@link #openBelow} or {@link #cloneTree}. */
     void closeSource(int fd);
 
     /** The real host, read through NIO, /proc and one prlimit64 call. */
@@ -221,20 +242,23 @@ public interface HostView {
         }
 
         @Override
-        public int openSource(String dir, String path, boolean recursive) {
+        public int openBelow(String dir, String path) {
             List<String> all = HostPath.components(path);
             List<String> below = all.subList(HostPath.components(dir).size(), all.size());
             int fd = Sys.open(dir, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
+            long beneath = openBeneath(fd, below);
+            if (beneath >= 0) {
+                Sys.raw(Nr.CLOSE, fd);
+                return (int) beneath;
+            }
             try (Arena a = Arena.ofConfined()) {
-                long beneath = openBeneath(fd, below);
-                if (beneath >= 0) {
-                    Sys.raw(Nr.CLOSE, fd);
-                    fd = (int) beneath;
-                } else {
-                    int from = fd;
-                    fd = -1;   // the walk closes it, also when it fails
-                    fd = walk(a, from, dir, below);
-                }
+                return walk(a, fd, dir, below);   // the walk closes fd, also when it fails
+            }
+        }
+
+        @Override
+        public int cloneTree(int fd, String path, boolean recursive) {
+            try (Arena a = Arena.ofConfined()) {
                 long tree = Sys.raw(Nr.OPEN_TREE, fd, Struct.cString(a, "").address(),
                         OPEN_TREE_CLONE | Linux.O_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
                 if (tree < 0) {
@@ -242,8 +266,6 @@ public interface HostView {
                             (int) -tree);
                 }
                 return (int) tree;
-            } finally {
-                if (fd >= 0) Sys.raw(Nr.CLOSE, fd);
             }
         }
 

@@ -21,6 +21,7 @@ import io.bpm.executor.plan.Step.Rlimit;
 import io.bpm.executor.plan.Step.Seccomp;
 import io.bpm.executor.plan.Step.ShareVolume;
 import io.bpm.executor.plan.Step.User;
+import io.bpm.executor.sys.Errno;
 import io.bpm.executor.sys.Linux;
 import io.bpm.executor.sys.Nr;
 import io.bpm.executor.sys.SysException;
@@ -192,8 +193,21 @@ public final class TapeBuilder {
     private final Map<String, Boolean> made = new HashMap<>();
     private final Set<String> shared = new HashSet<>();
     private final List<String> skipped = new ArrayList<>();
-    /** Descriptors of bind sources below $ROOT/data, store or sys, opened for the child to mount (see {@link #mount}). */
+    /**
+     * Descriptors of bind sources below $ROOT/data, store or sys, opened for the child to mount
+     * (see {@link #mount}): the O_PATH ones and their clones.
+     */
     private final List<Integer> sources = new ArrayList<>();
+    /**
+     * Each job-owned bind source, opened O_PATH once ({@link HostView#openBelow}) and cloned for
+     * each of its mounts: a job's tmp is bound at three places, and each path was walked again.
+     */
+    private final Map<String, Integer> below = new HashMap<>();
+    /** What each bind source is, asked once per source. */
+    private final Map<String, Source> seen = new HashMap<>();
+
+    /** A bind source: its kind as mount(2) sees it (stat), and its real path if a directory. */
+    private record Source(HostView.Kind kind, String hostDir) { }
     /** The binds of job-owned sources, nosymfollow while the child builds the root. */
     private final List<Remount> unfollowed = new ArrayList<>();
 
@@ -428,29 +442,38 @@ public final class TapeBuilder {
         String target = m.target();
         String dst = inRoot(target);
         if (m.type().equals("bind")) {
-            checkSource(label, m.source());
-            HostView.Kind source = host.stat(m.source());
-            boolean file = source == HostView.Kind.FILE;
+            String strictDir = strictDirOf(m.source());
+            // A job owns directories below strictDir: the source is opened now without following
+            // a symlink (which checks what checkSource checks), or only checked in a dry run.
+            int opened = strictDir != null && placeholder == 0 ? openBelow(label, strictDir, m.source()) : -1;
+            if (opened < 0) {
+                checkSource(label, m.source());
+            }
+            Source source = seen.get(m.source());
+            if (source == null) {
+                HostView.Kind kind = host.stat(m.source());
+                source = new Source(kind, kind == HostView.Kind.DIRECTORY ? host.realPath(m.source()) : null);
+                seen.put(m.source(), source);
+            }
+            boolean file = source.kind() == HostView.Kind.FILE;
             requireMountPoint(label, target, file);
             boolean rec = m.options().contains("rbind");
             long flags = flags(m.options());
-            String below = strictDirOf(m.source());
-            if (below == null) {
+            if (strictDir == null) {
                 tape.at(label).mount(m.source(), dst, null, MS_BIND | (rec ? MS_REC : 0), null);
             } else {
-                // A job owns directories here: checkSource saw no symlink, but the child's mount(2)
-                // would resolve the path again, later, and a job that swaps a directory for a
-                // symlink in between would get the host directory of its choice mounted. The child
-                // attaches a bind mount made now, from what bpm opens without following a symlink.
+                // The child's mount(2) would resolve the path again, later, and a job that swaps a
+                // directory for a symlink in between would get the host directory of its choice
+                // mounted. The child attaches a bind mount made now, from what bpm opened.
                 int fd;
                 if (placeholder > 0) {
                     fd = placeholder++;
                 } else {
                     try {
-                        fd = host.openSource(below, m.source(), rec);
+                        fd = host.cloneTree(opened, m.source(), rec);
                     } catch (SysException e) {
-                        throw new LaunchFailure(label, e.syscall(), e.errno(), label + ": cannot open the source " + m.source()
-                                + " without following a symlink: " + e.getMessage(), null);
+                        throw new LaunchFailure(label, e.syscall(), e.errno(), label + ": cannot clone the source " + m.source()
+                                + ": " + e.getMessage(), null);
                     }
                     sources.add(fd);
                 }
@@ -459,7 +482,7 @@ public final class TapeBuilder {
             if (!shared.contains(m.source())) {
                 tape.mount(null, dst, null, MS_REC | MS_SLAVE, null);
             }
-            if (below != null) {
+            if (strictDir != null) {
                 // Mount points below this bind are made and mounted on through it, by a child that
                 // is still root and still resolves paths in the host's tree: a directory on the way
                 // that the job swaps for a symlink would send a mkdir(2) or a mount to the host.
@@ -469,8 +492,7 @@ public final class TapeBuilder {
             } else if (flags != 0) {
                 tape.mount(null, dst, null, MS_REMOUNT | MS_BIND | flags, null);
             }
-            String hostDir = source == HostView.Kind.DIRECTORY ? host.realPath(m.source()) : null;
-            placed.add(new Placed(target, Kind.BIND, hostDir, !file, flags));
+            placed.add(new Placed(target, Kind.BIND, source.hostDir(), !file, flags));
         } else {
             requireMountPoint(label, target, false);
             long flags = flags(m.options());
@@ -654,6 +676,28 @@ public final class TapeBuilder {
                 }
             }
         }
+    }
+
+    /**
+     * A job-owned bind source opened O_PATH without following a symlink below {@code dir}, once
+     * per source. A symlink on the way is named as {@link #checkSource} names it.
+     */
+    private int openBelow(String label, String dir, String source) throws IOException {
+        Integer known = below.get(source);
+        if (known != null) return known;
+        int fd;
+        try {
+            fd = host.openBelow(dir, source);
+        } catch (SysException e) {
+            if (e.errno() == Errno.ELOOP) {
+                checkSource(label, source);   // throws, naming the symlink, unless it went meanwhile
+            }
+            throw new LaunchFailure(label, e.syscall(), e.errno(), label + ": cannot open the source " + source
+                    + " without following a symlink: " + e.getMessage(), null);
+        }
+        sources.add(fd);
+        below.put(source, fd);
+        return fd;
     }
 
     /** The directory of {@link #strict} a path is strictly below, or null. */

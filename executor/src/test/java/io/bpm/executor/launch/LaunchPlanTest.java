@@ -408,7 +408,8 @@ class LaunchPlanTest {
             @Override public long permittedCapabilities() throws IOException { return real.permittedCapabilities(); }
             @Override public long boundingCapabilities() throws IOException { return real.boundingCapabilities(); }
             @Override public String mountPointOf(String path) throws IOException { return real.mountPointOf(path); }
-            @Override public int openSource(String dir, String path, boolean recursive) { return real.openSource(dir, path, recursive); }
+            @Override public int openBelow(String dir, String path) { return real.openBelow(dir, path); }
+            @Override public int cloneTree(int fd, String path, boolean recursive) { return real.cloneTree(fd, path, recursive); }
             @Override public void closeSource(int fd) { real.closeSource(fd); }
 
             @Override

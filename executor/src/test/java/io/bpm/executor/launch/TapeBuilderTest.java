@@ -6,6 +6,8 @@ import io.bpm.executor.plan.HostFacts;
 import io.bpm.executor.plan.Plan;
 import io.bpm.executor.plan.Plans;
 import io.bpm.executor.plan.Step;
+import io.bpm.executor.sys.Errno;
+import io.bpm.executor.sys.SysException;
 import io.bpm.executor.sys.Tape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -96,11 +98,24 @@ class TapeBuilderTest {
 
         /** Bind sources opened so far (a fake descriptor each, from 100). */
         final List<String> opened = new ArrayList<>();
+        /** Bind sources cloned so far, one per mount (a fake descriptor each, from 200). */
+        final List<String> cloned = new ArrayList<>();
 
+        /** As the kernel's openat2(RESOLVE_NO_SYMLINKS): a symlink below dir is ELOOP. */
         @Override
-        public int openSource(String dir, String path, boolean recursive) {
+        public int openBelow(String dir, String path) {
+            for (String p = path; p.length() > dir.length(); p = p.substring(0, p.lastIndexOf('/'))) {
+                if (lstat(p) == Kind.SYMLINK) throw new SysException("openat2", "\"" + path + "\"", Errno.ELOOP);
+            }
             opened.add(path);
             return 99 + opened.size();
+        }
+
+        @Override
+        public int cloneTree(int fd, String path, boolean recursive) {
+            assertEquals(path, opened.get(fd - 100), "cloned from the descriptor of its own source");
+            cloned.add(path);
+            return 199 + cloned.size();
         }
 
         @Override
@@ -260,7 +275,11 @@ class TapeBuilderTest {
         assertTrue(host.opened.contains(ROOT + "/data/web/tmp") && host.opened.contains(ROOT + "/sys/log/web"), host.opened.toString());
         assertTrue(host.opened.stream().allMatch(p -> p.startsWith(ROOT + "/data/") || p.startsWith(ROOT + "/sys/")
                 || p.startsWith(ROOT + "/store/")), host.opened.toString());
-        int fd = 100 + host.opened.indexOf(ROOT + "/data/web/tmp");
+        // each source is opened once and cloned for each of its mounts
+        assertEquals(host.opened.stream().distinct().toList(), host.opened);
+        assertEquals(c.stream().filter(l -> l.startsWith("move_mount(")).count(), host.cloned.size(), host.cloned.toString());
+        assertTrue(host.cloned.stream().filter(p -> p.equals(ROOT + "/data/web/tmp")).count() > 1, host.cloned.toString());
+        int fd = 200 + host.cloned.indexOf(ROOT + "/data/web/tmp");
         assertTrue(c.contains("move_mount(" + fd + " = \"" + ROOT + "/data/web/tmp\", \"\", AT_FDCWD, \"" + r + "/tmp\", "
                 + "MOVE_MOUNT_F_EMPTY_PATH) # step 30 mount /tmp (default)"), String.join("\n", c));
         assertTrue(c.stream().anyMatch(l -> l.startsWith("mount(\"" + ROOT + "/jobs/web\", ")), String.join("\n", c));
@@ -278,7 +297,7 @@ class TapeBuilderTest {
         try (TapeBuilder.Built b = TapeBuilder.build(bound(Plans.valid()), ROOTFS, FDS, FILTER, dry, true)) {
             d = calls(b.tape().describe());
         }
-        assertTrue(dry.opened.isEmpty(), dry.opened.toString());
+        assertTrue(dry.opened.isEmpty() && dry.cloned.isEmpty(), dry.opened.toString());
         assertTrue(d.stream().anyMatch(l -> l.startsWith("move_mount(15 = \"" + ROOT + "/data/web")), String.join("\n", d));
     }
 
