@@ -1,6 +1,7 @@
 package io.bpm.executor.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -73,15 +74,15 @@ class HostViewTest {
     }
 
     /**
-     * The mount holding a path, by statx's mount-root attribute, is the one /proc/self/mountinfo
+     * The mount holding a path, by statx's mount id, is the one /proc/self/mountinfo
      * names: for a temporary directory, a kernel file system, a mount point itself, the root, and
      * a path not made yet (its nearest existing ancestor's mount).
      */
     @org.junit.jupiter.api.Test
     void theMountPointOfAPathIsTheMountTablesAnswer() throws IOException {
-        assertTrue(HostView.Real.mountRoot("/") >= 0, "this kernel's statx says whether a path is a mount's root (Linux 5.8)");
-        assertEquals(1, HostView.Real.mountRoot("/proc"));
-        assertEquals(0, HostView.Real.mountRoot("/proc/sys"), "/proc/sys is a directory of /proc (unless mounted over)");
+        assertTrue(HostView.Real.mountId("/") >= 0, "this kernel's statx names a path's mount (Linux 5.8)");
+        assertNotEquals(HostView.Real.mountId("/"), HostView.Real.mountId("/proc"));
+        assertEquals(HostView.Real.mountId("/proc"), HostView.Real.mountId("/proc/sys"), "/proc/sys is a directory of /proc (unless mounted over)");
         for (String p : new String[] {dir.toString(), "/proc/sys/kernel", "/proc", "/", "/sys/fs/cgroup", "/dev/null", "/etc/passwd"}) {
             String real = Path.of(p).toRealPath().toString();
             assertEquals(HostView.Real.fromMountTable(real), HostView.real().mountPointOf(p), p);
