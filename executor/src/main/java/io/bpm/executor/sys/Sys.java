@@ -139,8 +139,23 @@ public final class Sys {
         return MemorySegment.ofAddress(page);
     }
 
+    /**
+     * How many native calls this JVM made through the one handle. A test keeps a start's count
+     * down: interpreted code calling a method handle has the JVM customise it at the 128th call
+     * (MethodHandle.customize: it spins a class, about 2 ms of a start, and the calls after it
+     * measured slower), so a command that stays under that count never pays for it.
+     * Not atomic: an estimate when threads call at once, exact for one thread.
+     */
+    private static int calls;
+
+    /** {@link #calls}: native calls made so far. */
+    public static int calls() {
+        return calls;
+    }
+
     /** Calls native code at {@code fn} with the one shape (a syscall, the trampoline, the launch stub); returns rax unchanged. */
     static long invoke(MemorySegment fn, long a0, long a1, long a2, long a3, long a4, long a5, long a6) {
+        calls++;
         try {
             return (long) Ffm.CALL.invokeExact(fn, a0, a1, a2, a3, a4, a5, a6);
         } catch (RuntimeException | Error e) {
