@@ -179,7 +179,10 @@ public final class TapeBuilder {
 
     private enum Kind { ROOT, TMPFS, BIND, PROC, SYSFS, OTHER }
 
-    /** A mount already on the tape: where, what, which host directory it shows (binds, proc, sys). */
+    /**
+     * A mount already on the tape: where, what, which host directory it shows (binds, proc, sys;
+     * a bind's source as the plan names it, resolved by {@link #hostDir} when first needed).
+     */
     private record Placed(String target, Kind kind, String hostDir, boolean dir, long flags) { }
 
     private final BoundPlan plan;
@@ -203,11 +206,10 @@ public final class TapeBuilder {
      * each of its mounts: a job's tmp is bound at three places, and each path was walked again.
      */
     private final Map<String, Integer> below = new HashMap<>();
-    /** What each bind source is, asked once per source. */
-    private final Map<String, Source> seen = new HashMap<>();
-
-    /** A bind source: its kind as mount(2) sees it (stat), and its real path if a directory. */
-    private record Source(HostView.Kind kind, String hostDir) { }
+    /** What each bind source is as mount(2) sees it (stat), asked once per source. */
+    private final Map<String, HostView.Kind> sourceKinds = new HashMap<>();
+    /** The real paths of the bind sources {@link #hostDir} resolved. */
+    private final Map<String, String> realPaths = new HashMap<>();
     /** The binds of job-owned sources, nosymfollow while the child builds the root. */
     private final List<Remount> unfollowed = new ArrayList<>();
 
@@ -449,13 +451,12 @@ public final class TapeBuilder {
             if (opened < 0) {
                 checkSource(label, m.source());
             }
-            Source source = seen.get(m.source());
+            HostView.Kind source = sourceKinds.get(m.source());
             if (source == null) {
-                HostView.Kind kind = host.stat(m.source());
-                source = new Source(kind, kind == HostView.Kind.DIRECTORY ? host.realPath(m.source()) : null);
-                seen.put(m.source(), source);
+                source = host.stat(m.source());
+                sourceKinds.put(m.source(), source);
             }
-            boolean file = source.kind() == HostView.Kind.FILE;
+            boolean file = source == HostView.Kind.FILE;
             requireMountPoint(label, target, file);
             boolean rec = m.options().contains("rbind");
             long flags = flags(m.options());
@@ -492,7 +493,7 @@ public final class TapeBuilder {
             } else if (flags != 0) {
                 tape.mount(null, dst, null, MS_REMOUNT | MS_BIND | flags, null);
             }
-            placed.add(new Placed(target, Kind.BIND, source.hostDir(), !file, flags));
+            placed.add(new Placed(target, Kind.BIND, source == HostView.Kind.DIRECTORY ? m.source() : null, !file, flags));
         } else {
             requireMountPoint(label, target, false);
             long flags = flags(m.options());
@@ -590,7 +591,7 @@ public final class TapeBuilder {
         boolean creatable = cover.kind() == Kind.ROOT || cover.kind() == Kind.TMPFS || cover.kind() == Kind.BIND;
         boolean kernel = cover.kind() == Kind.PROC || cover.kind() == Kind.SYSFS;
         String job = cover.target();
-        String onHost = cover.hostDir();
+        String onHost = hostDir(cover);
         boolean missing = false;
         for (int k = 0; k < below.size(); k++) {
             boolean last = k == below.size() - 1;
@@ -636,6 +637,21 @@ public final class TapeBuilder {
             made.put(job, true);
         }
         return true;
+    }
+
+    /**
+     * The host directory a placed mount shows: a bind's source with every symlink resolved, as
+     * the kernel resolved it for the mount, asked once per source and only for the binds a
+     * later mount point is looked up below (of a dozen binds, /etc for its masks).
+     */
+    private String hostDir(Placed p) throws IOException {
+        if (p.kind() != Kind.BIND || p.hostDir() == null) return p.hostDir();
+        String real = realPaths.get(p.hostDir());
+        if (real == null) {
+            real = host.realPath(p.hostDir());
+            realPaths.put(p.hostDir(), real);
+        }
+        return real;
     }
 
     /** The deepest mount placed so far whose target is the path or one of its parents. */
