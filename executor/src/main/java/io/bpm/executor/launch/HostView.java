@@ -82,16 +82,6 @@ public interface HostView {
      */
     int cloneTree(int fd, String path, boolean recursive);
 
-    /** {@link #openBelow} and {@link #cloneTree} in one: a detached bind mount of {@code path}. */
-    default int openSource(String dir, String path, boolean recursive) {
-        int below = openBelow(dir, path);
-        try {
-            return cloneTree(below, path, recursive);
-        } finally {
-            closeSource(below);
-        }
-    }
-
     /** Closes a descriptor from {@link #openBelow} or {@link #cloneTree}. */
     void closeSource(int fd);
 

@@ -20,10 +20,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The real host's {@code openSource}, both ways it resolves what is below the job-owned
- * directory: {@code openat2(RESOLVE_NO_SYMLINKS)} in one call, and the walk older kernels take
- * (and every failure, for its message). Both give a clone of the source and refuse a symlink on
- * the way or at the end, naming where it is.
+ * The real host's {@code openBelow} and {@code cloneTree}, both ways {@code openBelow} resolves
+ * what is below the job-owned directory: {@code openat2(RESOLVE_NO_SYMLINKS)} in one call, and
+ * the walk older kernels take (and every failure, for its message). Both give a clone of the
+ * source and refuse a symlink on the way or at the end, naming where it is.
  */
 class HostViewTest {
 
@@ -50,24 +50,24 @@ class HostViewTest {
         Sys.openat2 = openat2;
         Path source = Files.createDirectories(dir.resolve("job/a/b"));
         Files.writeString(source.resolve("f"), "x");
-        int fd = HostView.real().openSource(dir.toString(), source.toString(), false);
+        int fd = openSource(dir.toString(), source.toString(), false);
         assertTrue(fd > 2, "an open_tree descriptor");
         HostView.real().closeSource(fd);
         // a file as the source
-        int file = HostView.real().openSource(dir.toString(), source.resolve("f").toString(), true);
+        int file = openSource(dir.toString(), source.resolve("f").toString(), true);
         HostView.real().closeSource(file);
 
         Files.move(dir.resolve("job/a"), dir.resolve("job/elsewhere"));
         Files.createSymbolicLink(dir.resolve("job/a"), dir.resolve("job/elsewhere"));
-        SysException e = assertThrows(SysException.class, () -> HostView.real().openSource(dir.toString(), source.toString(), false));
+        SysException e = assertThrows(SysException.class, () -> openSource(dir.toString(), source.toString(), false));
         assertEquals(Errno.ELOOP, e.errno());
         assertTrue(e.getMessage().contains("\"" + dir.resolve("job/a") + "\" is a symlink"), e.getMessage());
 
         Files.createSymbolicLink(dir.resolve("job/last"), dir.resolve("job/elsewhere"));
-        e = assertThrows(SysException.class, () -> HostView.real().openSource(dir.toString(), dir.resolve("job/last").toString(), false));
+        e = assertThrows(SysException.class, () -> openSource(dir.toString(), dir.resolve("job/last").toString(), false));
         assertEquals(Errno.ELOOP, e.errno());
 
-        e = assertThrows(SysException.class, () -> HostView.real().openSource(dir.toString(), dir.resolve("job/none").toString(), false));
+        e = assertThrows(SysException.class, () -> openSource(dir.toString(), dir.resolve("job/none").toString(), false));
         assertEquals(Errno.ENOENT, e.errno());
         assertTrue(e.getMessage().contains("\"" + dir.resolve("job/none") + "\""), e.getMessage());
         assertEquals(0, openDescriptorsBelow(dir), "no descriptor of the directory is left open");
@@ -89,6 +89,19 @@ class HostViewTest {
         }
         assertEquals(HostView.real().mountPointOf(dir.toString()), HostView.real().mountPointOf(dir.resolve("not/made/yet").toString()));
         assertEquals("/proc", HostView.real().mountPointOf("/proc/sys/kernel"));
+    }
+
+    /**
+     * A detached bind mount of {@code path}, as a tape build makes one: openBelow, cloneTree,
+     * then the O_PATH descriptor closed.
+     */
+    private static int openSource(String dir, String path, boolean recursive) {
+        int below = HostView.real().openBelow(dir, path);
+        try {
+            return HostView.real().cloneTree(below, path, recursive);
+        } finally {
+            HostView.real().closeSource(below);
+        }
     }
 
     /** This process's descriptors on paths below {@code d}. */
