@@ -23,7 +23,14 @@ public final class AotTraining {
 
     public static void main(String[] args) {
         Bpm.utf8Console();   // the jar's main class is in the cache too (the commands below go through Main.run)
-        System.exit(train(split(args), System.err));
+        int failed = train(split(args), System.err);
+        // Halted as bpm's own commands end (Bpm.main), not System.exit: that would first set up
+        // the JDK's System.Logger (about 45 classes: loggers, the runtime image's reader), and the
+        // cache, which holds what its training loaded, would have every JVM that maps it load
+        // them too. The JVM still writes the AOT configuration when halted.
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(failed);
     }
 
     /** The command lines in {@code args}, split at each lone {@code ;}. */
@@ -53,7 +60,7 @@ public final class AotTraining {
             System.setOut(nothing);
             System.setErr(nothing);
             try {
-                status = Main.run(c.toArray(String[]::new));
+                status = Main.run(c.toArray(new String[0]));   // no lambda of its own in the cache
             } finally {
                 System.setOut(out);
                 System.setErr(err);
