@@ -157,9 +157,8 @@ final class SafeDirs {
         // usual case): an absolute openat2 resolves from "/" as the walk does, so "/" need not
         // be opened (and closed) first: two calls fewer for each of a start's half-dozen opens.
         if (!names.isEmpty()) {
-            long whole = Sys.openat2(Linux.AT_FDCWD, "/".concat(String.join("/", names)),
-                    Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC, Linux.RESOLVE_NO_SYMLINKS);
-            if (whole >= 0) return new Opened((int) whole, path, false);
+            int whole = openBeneath(Linux.AT_FDCWD, names, 0);
+            if (whole >= 0) return new Opened(whole, path, false);
         }
         int cur = openDirectory(Linux.AT_FDCWD, "/", "/", true);
         StringBuilder at = new StringBuilder(path.length());
@@ -207,14 +206,16 @@ final class SafeDirs {
     }
 
     /**
-     * {@code names} from {@code from} on, opened below {@code dir} in one
+     * {@code names} from {@code from} on, opened below {@code dir} (below {@code /} for
+     * {@code AT_FDCWD}: the path is then absolute) in one
      * {@code openat2(O_RDONLY|O_DIRECTORY, RESOLVE_NO_SYMLINKS)} (Linux 5.6): where no symlink
      * and nothing missing is on the way, which is what the walk would find, one call instead of
      * three per component. The descriptor, or -1 (no openat2, a symlink, something missing or
      * not a directory: the walk then looks at each component, and says what is wrong where).
      */
     private static int openBeneath(int dir, List<String> names, int from) {
-        long r = Sys.openat2(dir, String.join("/", names.subList(from, names.size())),
+        String rest = String.join("/", names.subList(from, names.size()));
+        long r = Sys.openat2(dir, dir == Linux.AT_FDCWD ? "/".concat(rest) : rest,
                 Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC, Linux.RESOLVE_NO_SYMLINKS);
         return r < 0 ? -1 : (int) r;
     }

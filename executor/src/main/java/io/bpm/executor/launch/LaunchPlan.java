@@ -514,8 +514,7 @@ public final class LaunchPlan {
             if ((mode & 0170000) != 0100000) {
                 throw new IOException("refusing to write the log to " + path + ": it is no longer a regular file");
             }
-            Sys.syscall(NR_FCNTL, fd, F_SETFL, Linux.O_APPEND);
-            return fd;
+            return blocking(fd);
         } catch (IOException | RuntimeException e) {
             Sys.raw(Nr.CLOSE, fd);
             throw e;
